@@ -1,0 +1,5 @@
+"""REST API of `audiences` under /api/v1/ (contract: ../shared/API.md)."""
+
+from django.urls import path
+
+urlpatterns: list = []

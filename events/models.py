@@ -1,0 +1,1 @@
+"""Event configurations and the append-only event log."""

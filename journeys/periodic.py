@@ -1,0 +1,50 @@
+"""Periodic tasks, declared in code and synced into django-celery-beat's tables on migrate.
+
+Nobody creates these by hand in the admin: `sync_periodic_tasks` makes the beat tables match
+`PERIODIC_TASKS` (creating, updating, and removing entries it owns, i.e. named `sentier:*`).
+Each entry carries `expires` so a late worker never runs a stale tick.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+PREFIX = "sentier:"
+
+
+@dataclass(frozen=True)
+class Periodic:
+    name: str
+    task: str
+    every_seconds: float
+    expires_seconds: float
+    comment: str
+
+
+# Cadences: see each comment. Add an entry here, never in the admin.
+PERIODIC_TASKS: list[Periodic] = []
+
+
+def sync_periodic_tasks(**_: Any) -> None:
+    """Make django-celery-beat's tables match PERIODIC_TASKS."""
+    from django_celery_beat.models import IntervalSchedule, PeriodicTask
+
+    wanted = {PREFIX + item.name: item for item in PERIODIC_TASKS}
+    PeriodicTask.objects.filter(name__startswith=PREFIX).exclude(name__in=wanted).delete()
+    for name, item in wanted.items():
+        if item.every_seconds >= 1 and float(item.every_seconds).is_integer():
+            every, period = int(item.every_seconds), IntervalSchedule.SECONDS
+        else:
+            every, period = int(item.every_seconds * 1_000_000), IntervalSchedule.MICROSECONDS
+        interval, _ = IntervalSchedule.objects.get_or_create(every=every, period=period)
+        PeriodicTask.objects.update_or_create(
+            name=name,
+            defaults={
+                "task": item.task,
+                "interval": interval,
+                "expire_seconds": int(max(1, item.expires_seconds)),
+                "description": item.comment,
+                "enabled": True,
+            },
+        )

@@ -1,0 +1,10 @@
+"""Web pages of `journeys` (server-rendered, HTMX)."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "journeys"
+urlpatterns: list = [
+    path("journeys/", views.journey_list, name="list"),
+]
