@@ -41,8 +41,10 @@ def main() -> int:
         )
         children[name] = proc
         threading.Thread(target=_pump, args=(name, proc), daemon=True).start()
-    print(f"\n  Sentier is starting on http://{HOST}:{PORT}/  (Ctrl-C stops web, worker and beat)\n",
-          flush=True)
+    user = os.environ.get("SENTIER_ADMIN_USERNAME", "admin")
+    password = os.environ.get("SENTIER_ADMIN_PASSWORD", "sentier-demo")
+    print(f"\n  Sentier is starting on http://{HOST}:{PORT}/  — log in as {user} / {password}"
+          "\n  (Ctrl-C stops web, worker and beat)\n", flush=True)
     stopping = False
 
     def stop(*_: object) -> None:
