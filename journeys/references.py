@@ -1,0 +1,168 @@
+"""Look up what a definition refers to (audiences, event configurations, custom actions,
+journeys) in one query per kind, for validation (do they exist?) and node summaries (names).
+
+Events and custom actions are owned by other parts (`events.EventConfiguration`,
+`journeys.CustomAction`); they are found through the app registry so this module works before
+and after those models exist (`available` says whether a kind could be checked).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
+
+from audiences.rules import PROFILE_FIELDS, FieldSpec
+
+from .activities import Names, References
+
+EVENT_FIELD_TYPES = {"string": "string", "integer": "integer", "number": "number",
+                     "boolean": "boolean", "datetime": "datetime", "date": "datetime"}
+
+
+def _model(app_label: str, name: str):
+    try:
+        return apps.get_model(app_label, name)
+    except LookupError:
+        return None
+
+
+def _split(refs: set[Any]) -> tuple[set[int], set[str]]:
+    ids = {ref for ref in refs if isinstance(ref, int) and not isinstance(ref, bool)}
+    names = {ref for ref in refs if isinstance(ref, str)}
+    return ids, names
+
+
+@dataclass
+class EventInfo:
+    name: str
+    kind: str | None  # "unitary" | "business" | None when unknown
+    namespace: str | None
+    fields: dict[str, FieldSpec] = field(default_factory=dict)
+
+
+@dataclass
+class Resolved(Names):
+    """What exists, with display names. Keys are the references as written in the config."""
+
+    audiences: dict[Any, str] = field(default_factory=dict)
+    events: dict[str, EventInfo] = field(default_factory=dict)
+    actions: dict[Any, str] = field(default_factory=dict)
+    journeys: dict[int, tuple[str, str | None]] = field(default_factory=dict)  # name, entry type
+    events_available: bool = True
+    actions_available: bool = True
+
+    def audience(self, ref):
+        return self.audiences.get(ref) or super().audience(ref)
+
+    def action(self, ref):
+        return self.actions.get(ref) or super().action(ref)
+
+    def journey(self, ref):
+        return self.journeys[ref][0] if ref in self.journeys else super().journey(ref)
+
+
+def resolve(refs: References) -> Resolved:
+    """One query per kind of reference present."""
+    out = Resolved()
+    if refs.audiences:
+        _resolve_audiences(refs.audiences, out)
+    if refs.events:
+        _resolve_events(refs.events, out)
+    if refs.actions:
+        _resolve_actions(refs.actions, out)
+    if refs.journeys:
+        _resolve_journeys(refs.journeys, out)
+    return out
+
+
+def _resolve_audiences(refs: set[Any], out: Resolved) -> None:
+    from django.db.models import Q
+
+    from audiences.models import Audience
+
+    ids, names = _split(refs)
+    for pk, name in Audience.objects.filter(Q(pk__in=ids) | Q(name__in=names)).values_list("pk", "name"):
+        if pk in ids:
+            out.audiences[pk] = name
+        if name in names:
+            out.audiences[name] = name
+
+
+def _resolve_events(names: set[str], out: Resolved) -> None:
+    model = _model("events", "EventConfiguration")
+    if model is None:
+        out.events_available = False
+        return
+    for config in model.objects.filter(name__in=names):
+        out.events[config.name] = EventInfo(
+            name=config.name,
+            kind=getattr(config, "type", None),
+            namespace=getattr(config, "namespace", None),
+            fields=event_palette(config),
+        )
+
+
+def event_palette(config: Any) -> dict[str, FieldSpec]:
+    """`event.NAME.path` fields of one event configuration (events.selectors when present)."""
+    try:
+        from events.selectors import configuration_palette  # type: ignore[attr-defined]
+
+        palette = configuration_palette(config)
+        return {
+            f"event.{config.name}.{spec.name}": FieldSpec(
+                name=f"event.{config.name}.{spec.name}", type=spec.type,
+                label=f"{config.name} · {spec.display}",
+            )
+            for spec in palette.values()
+        }
+    except (ImportError, AttributeError, TypeError):
+        pass
+    out = {}
+    for item in getattr(config, "fields", None) or []:
+        if isinstance(item, dict) and isinstance(item.get("path"), str):
+            type_ = EVENT_FIELD_TYPES.get(item.get("type", "string"), "string")
+            name = f"event.{config.name}.{item['path']}"
+            out[name] = FieldSpec(name=name, type=type_, label=f"{config.name} · {item['path']}")
+    return out
+
+
+def _resolve_actions(refs: set[Any], out: Resolved) -> None:
+    model = _model("journeys", "CustomAction")
+    if model is None:
+        out.actions_available = False
+        return
+    ids, names = _split(refs)
+    query = model.objects.filter(pk__in=ids)
+    try:
+        model._meta.get_field("name")
+        query = query | model.objects.filter(name__in=names)
+        has_name = True
+    except FieldDoesNotExist:
+        has_name = False
+    for action in query:
+        label = getattr(action, "name", None) or str(action)
+        if action.pk in ids:
+            out.actions[action.pk] = label
+        if has_name and action.name in names:
+            out.actions[action.name] = label
+
+
+def _resolve_journeys(ids: set[int], out: Resolved) -> None:
+    from journeys.models import Journey
+
+    for journey in Journey.objects.filter(pk__in=ids).only("pk", "name", "entry_type"):
+        out.journeys[journey.pk] = (journey.name, journey.entry_type or None)
+
+
+def journey_palette(events: dict[str, EventInfo]) -> dict[str, FieldSpec]:
+    """Fields a journey condition may use: `profile.X` and `event.NAME.X`."""
+    fields = {
+        f"profile.{name}": FieldSpec(name=f"profile.{name}", type=spec.type, label=f"Profile · {spec.display}")
+        for name, spec in PROFILE_FIELDS.items()
+    }
+    for info in events.values():
+        fields.update(info.fields)
+    return fields

@@ -1,0 +1,79 @@
+"""Reads of journeys: the exported document, versions, the list page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import OuterRef, Q, QuerySet, Subquery
+
+from .models import Journey, JourneyVersion, VersionStatus
+from .validation import Report, validate_document
+
+PUBLISHED_STATUSES = (
+    VersionStatus.LIVE, VersionStatus.CLOSED, VersionStatus.STOPPED, VersionStatus.FINISHED,
+)
+
+
+def version_document(version: JourneyVersion) -> dict[str, Any]:
+    """The contract's JSON of a version (the export format): name, description (when set),
+    namespace, properties (as written), nodes, edges — what was posted, key for key."""
+    journey = version.journey
+    doc: dict[str, Any] = {"name": journey.name}
+    if journey.description:
+        doc["description"] = journey.description
+    if journey.namespace:
+        doc["namespace"] = journey.namespace
+    if journey.properties:
+        doc["properties"] = journey.properties
+    doc["nodes"] = version.definition.get("nodes", [])
+    doc["edges"] = version.definition.get("edges", [])
+    return doc
+
+
+def latest_version(journey: Journey) -> JourneyVersion:
+    return journey.versions.order_by("-number").first()
+
+
+def open_version(journey: Journey) -> JourneyVersion | None:
+    """The unpublished version (draft or test), if any."""
+    return journey.versions.filter(status__in=[VersionStatus.DRAFT, VersionStatus.TEST]).first()
+
+
+def live_version(journey: Journey) -> JourneyVersion | None:
+    return journey.versions.filter(status=VersionStatus.LIVE).first()
+
+
+def published_entry_type(journey: Journey, *, excluding: JourneyVersion | None = None) -> str | None:
+    """The entry type fixed by the journey's published versions (None before the first)."""
+    if not journey.versions.filter(status__in=PUBLISHED_STATUSES).exclude(
+        pk=getattr(excluding, "pk", None)
+    ).exists():
+        return None
+    return journey.entry_type or None
+
+
+def version_report(version: JourneyVersion) -> Report:
+    """Full validation of a version (errors block test and publish)."""
+    return validate_document(
+        version_document(version),
+        previous_entry_type=published_entry_type(version.journey, excluding=version),
+        journey_id=version.journey_id,
+    )
+
+
+def journey_list(*, search: str = "", status: str = "") -> QuerySet[Journey]:
+    """Journeys with their latest version's number, status and last change (one query).
+
+    `status` filters on the latest version's status."""
+    latest = JourneyVersion.objects.filter(journey=OuterRef("pk")).order_by("-number")
+    queryset = Journey.objects.annotate(
+        latest_number=Subquery(latest.values("number")[:1]),
+        latest_status=Subquery(latest.values("status")[:1]),
+        latest_updated_at=Subquery(latest.values("updated_at")[:1]),
+        latest_id=Subquery(latest.values("pk")[:1]),
+    )
+    if search:
+        queryset = queryset.filter(Q(name__icontains=search) | Q(description__icontains=search))
+    if status:
+        queryset = queryset.filter(latest_status=status)
+    return queryset.order_by("-latest_updated_at", "-pk")
