@@ -20,33 +20,67 @@ def seed_definition(audience: int | str) -> dict[str, Any]:
         "namespace": "email",
         "properties": {"reentrance": {"allowed": False}, "timezone": "UTC"},
         "nodes": [
-            {"id": "start", "type": "read_audience",
-             "config": {"audience": audience, "rate": 5000, "schedule": {"type": "once"}}},
-            {"id": "first", "type": "message", "config": {
-                "email": {
-                    "subject": "Welcome, {{ profile.first_name | default('there') }}!",
-                    "html": "<h1>Hi {{ profile.first_name | default('there') }},</h1>"
-                            "<p>Our new collection is in. <a href=\"https://shop.example.com/new\">Take a look</a>.</p>",
-                    "text": "Hi {{ profile.first_name | default('there') }}, our new collection is in: "
-                            "https://shop.example.com/new",
-                },
-                "push": {"title": "New collection", "body": "Hi {{ profile.first_name | default('there') }}, come and see what's new"},
-            }},
-            {"id": "push_opened", "type": "reaction",
-             "config": {"action": "first", "channel": "push", "reaction": "opened"}},
-            {"id": "email_opened", "type": "reaction",
-             "config": {"action": "first", "channel": "email", "reaction": "opened", "timeout": "P1D"}},
-            {"id": "reminder", "type": "message", "config": {"email": {
-                "subject": "Did you see our new collection?",
-                "html": "<p>Hi {{ profile.first_name | default('there') }}, in case you missed it: "
-                        "<a href=\"https://shop.example.com/new\">the new collection</a>.</p>",
-                "text": "Hi {{ profile.first_name | default('there') }}, in case you missed it: "
+            {
+                "id": "start",
+                "type": "read_audience",
+                "config": {"audience": audience, "rate": 5000, "schedule": {"type": "once"}},
+            },
+            {
+                "id": "first",
+                "type": "message",
+                "config": {
+                    "email": {
+                        "subject": "Welcome, {{ profile.first_name | default('there') }}!",
+                        "html": "<h1>Hi {{ profile.first_name | default('there') }},</h1>"
+                        '<p>Our new collection is in. <a href="https://shop.example.com/new">Take a look</a>.</p>',
+                        "text": "Hi {{ profile.first_name | default('there') }}, our new collection is in: "
                         "https://shop.example.com/new",
-            }}},
+                    },
+                    "push": {
+                        "title": "New collection",
+                        "body": "Hi {{ profile.first_name | default('there') }}, come and see what's new",
+                    },
+                },
+            },
+            {
+                "id": "push_opened",
+                "type": "reaction",
+                "config": {"action": "first", "channel": "push", "reaction": "opened"},
+            },
+            {
+                "id": "email_opened",
+                "type": "reaction",
+                "config": {
+                    "action": "first",
+                    "channel": "email",
+                    "reaction": "opened",
+                    "timeout": "P1D",
+                },
+            },
+            {
+                "id": "reminder",
+                "type": "message",
+                "config": {
+                    "email": {
+                        "subject": "Did you see our new collection?",
+                        "html": "<p>Hi {{ profile.first_name | default('there') }}, in case you missed it: "
+                        '<a href="https://shop.example.com/new">the new collection</a>.</p>',
+                        "text": "Hi {{ profile.first_name | default('there') }}, in case you missed it: "
+                        "https://shop.example.com/new",
+                    }
+                },
+            },
             {"id": "purchase", "type": "event", "config": {"event": "purchase"}},
-            {"id": "thanks", "type": "message", "config": {"push": {
-                "title": "Thank you", "body": "Thanks for your purchase, {{ profile.first_name | default('friend') }}!",
-            }}},
+            {
+                "id": "thanks",
+                "type": "message",
+                "config": {
+                    "push": {
+                        "title": "Thank you",
+                        "body": "Thanks for your purchase, {{ profile.first_name | default('friend') }}!",
+                    }
+                },
+            },
         ],
         "edges": [
             {"from": "start", "to": "first"},
@@ -70,7 +104,9 @@ def load(*, admin) -> list[str]:
 
 def _publisher_group(admin) -> str:
     group, _ = Group.objects.get_or_create(name=PUBLISHER_GROUP)
-    permission = Permission.objects.get(codename="publish_journey", content_type__app_label="journeys")
+    permission = Permission.objects.get(
+        codename="publish_journey", content_type__app_label="journeys"
+    )
     group.permissions.add(permission)
     admin.groups.add(group)
     return f"group {PUBLISHER_GROUP!r} may publish journeys; {admin.get_username()} is in it"

@@ -18,8 +18,14 @@ from audiences.rules import PROFILE_FIELDS, FieldSpec
 
 from .activities import Names, References
 
-EVENT_FIELD_TYPES = {"string": "string", "integer": "integer", "number": "number",
-                     "boolean": "boolean", "datetime": "datetime", "date": "datetime"}
+EVENT_FIELD_TYPES = {
+    "string": "string",
+    "integer": "integer",
+    "number": "number",
+    "boolean": "boolean",
+    "datetime": "datetime",
+    "date": "datetime",
+}
 
 
 def _model(app_label: str, name: str):
@@ -84,7 +90,9 @@ def _resolve_audiences(refs: set[Any], out: Resolved) -> None:
     from audiences.models import Audience
 
     ids, names = _split(refs)
-    for pk, name in Audience.objects.filter(Q(pk__in=ids) | Q(name__in=names)).values_list("pk", "name"):
+    for pk, name in Audience.objects.filter(Q(pk__in=ids) | Q(name__in=names)).values_list(
+        "pk", "name"
+    ):
         if pk in ids:
             out.audiences[pk] = name
         if name in names:
@@ -113,7 +121,8 @@ def event_palette(config: Any) -> dict[str, FieldSpec]:
         palette = configuration_palette(config)
         return {
             f"event.{config.name}.{spec.name}": FieldSpec(
-                name=f"event.{config.name}.{spec.name}", type=spec.type,
+                name=f"event.{config.name}.{spec.name}",
+                type=spec.type,
                 label=f"{config.name} · {spec.display}",
             )
             for spec in palette.values()
@@ -160,7 +169,9 @@ def _resolve_journeys(ids: set[int], out: Resolved) -> None:
 def journey_palette(events: dict[str, EventInfo]) -> dict[str, FieldSpec]:
     """Fields a journey condition may use: `profile.X` and `event.NAME.X`."""
     fields = {
-        f"profile.{name}": FieldSpec(name=f"profile.{name}", type=spec.type, label=f"Profile · {spec.display}")
+        f"profile.{name}": FieldSpec(
+            name=f"profile.{name}", type=spec.type, label=f"Profile · {spec.display}"
+        )
         for name, spec in PROFILE_FIELDS.items()
     }
     for info in events.values():

@@ -10,7 +10,10 @@ from .models import Journey, JourneyVersion, VersionStatus
 from .validation import Report, validate_document
 
 PUBLISHED_STATUSES = (
-    VersionStatus.LIVE, VersionStatus.CLOSED, VersionStatus.STOPPED, VersionStatus.FINISHED,
+    VersionStatus.LIVE,
+    VersionStatus.CLOSED,
+    VersionStatus.STOPPED,
+    VersionStatus.FINISHED,
 )
 
 
@@ -43,11 +46,15 @@ def live_version(journey: Journey) -> JourneyVersion | None:
     return journey.versions.filter(status=VersionStatus.LIVE).first()
 
 
-def published_entry_type(journey: Journey, *, excluding: JourneyVersion | None = None) -> str | None:
+def published_entry_type(
+    journey: Journey, *, excluding: JourneyVersion | None = None
+) -> str | None:
     """The entry type fixed by the journey's published versions (None before the first)."""
-    if not journey.versions.filter(status__in=PUBLISHED_STATUSES).exclude(
-        pk=getattr(excluding, "pk", None)
-    ).exists():
+    if (
+        not journey.versions.filter(status__in=PUBLISHED_STATUSES)
+        .exclude(pk=getattr(excluding, "pk", None))
+        .exists()
+    ):
         return None
     return journey.entry_type or None
 

@@ -150,8 +150,18 @@ def _check_document_keys(doc: dict[str, Any], add) -> None:
         if doc.get(key) is not None and not isinstance(doc[key], str):
             add(Problem(codes.ERR_DEFINITION_SHAPE, "must be a string", key))
     namespace = doc.get("namespace")
-    if isinstance(namespace, str) and namespace and not re.match(r"^[-a-zA-Z0-9_]{1,50}$", namespace):
-        add(Problem(codes.ERR_DEFINITION_SHAPE, "letters, digits, - and _ only (at most 50)", "namespace"))
+    if (
+        isinstance(namespace, str)
+        and namespace
+        and not re.match(r"^[-a-zA-Z0-9_]{1,50}$", namespace)
+    ):
+        add(
+            Problem(
+                codes.ERR_DEFINITION_SHAPE,
+                "letters, digits, - and _ only (at most 50)",
+                "namespace",
+            )
+        )
 
 
 def _check_properties(properties: Any, add) -> None:
@@ -167,28 +177,61 @@ def _check_properties(properties: Any, add) -> None:
     reentrance = properties.get("reentrance")
     if reentrance is not None:
         if not isinstance(reentrance, dict):
-            add(Problem(codes.ERR_PROPERTIES, 'must be an object {"allowed", "wait"}', "properties.reentrance"))
+            add(
+                Problem(
+                    codes.ERR_PROPERTIES,
+                    'must be an object {"allowed", "wait"}',
+                    "properties.reentrance",
+                )
+            )
         else:
             check = SettingsCheck(reentrance, "properties.reentrance", None)
             check.known_keys("allowed", "wait")
             if "allowed" in reentrance and not isinstance(reentrance["allowed"], bool):
                 check.invalid("allowed", "must be true or false")
-            check.duration("wait", low=dt.timedelta(0), high=guardrails.MAX_REENTRANCE_WAIT, what="the re-entrance wait")
+            check.duration(
+                "wait",
+                low=dt.timedelta(0),
+                high=guardrails.MAX_REENTRANCE_WAIT,
+                what="the re-entrance wait",
+            )
             for problem in check.problems:
                 add(Problem(codes.ERR_PROPERTIES, problem.message, problem.path))
     tz = properties.get("timezone")
     if tz is not None and not _is_timezone(tz):
-        add(Problem(codes.ERR_PROPERTIES, "unknown time zone (use an IANA name, e.g. Europe/Paris)", "properties.timezone"))
+        add(
+            Problem(
+                codes.ERR_PROPERTIES,
+                "unknown time zone (use an IANA name, e.g. Europe/Paris)",
+                "properties.timezone",
+            )
+        )
     bounds = {}
     for key in ("start", "end"):
         if properties.get(key) is not None:
             bounds[key] = parse_instant(properties[key])
             if bounds[key] is None:
-                add(Problem(codes.ERR_PROPERTIES, "must be an ISO 8601 date-time with offset", f"properties.{key}"))
+                add(
+                    Problem(
+                        codes.ERR_PROPERTIES,
+                        "must be an ISO 8601 date-time with offset",
+                        f"properties.{key}",
+                    )
+                )
     if bounds.get("start") and bounds.get("end") and bounds["end"] <= bounds["start"]:
-        add(Problem(codes.ERR_PROPERTIES, "the end date must be after the start date", "properties.end"))
+        add(
+            Problem(
+                codes.ERR_PROPERTIES, "the end date must be after the start date", "properties.end"
+            )
+        )
     if bounds.get("end") and bounds["end"] < timezone.now():
-        add(Problem(codes.WARN_END_DATE_PAST, "the end date is in the past: nobody will enter", "properties.end"))
+        add(
+            Problem(
+                codes.WARN_END_DATE_PAST,
+                "the end date is in the past: nobody will enter",
+                "properties.end",
+            )
+        )
 
 
 def _is_timezone(value: Any) -> bool:
@@ -210,8 +253,13 @@ def _check_nodes(nodes: Any, add) -> _Graph:
         add(Problem(codes.ERR_DEFINITION_SHAPE, "required: a list of nodes", "nodes"))
         return graph
     if len(nodes) > guardrails.MAX_ACTIVITIES:
-        add(Problem(codes.ERR_TOO_MANY_ACTIVITIES,
-                    f"{len(nodes)} activities: a journey has at most {guardrails.MAX_ACTIVITIES}", "nodes"))
+        add(
+            Problem(
+                codes.ERR_TOO_MANY_ACTIVITIES,
+                f"{len(nodes)} activities: a journey has at most {guardrails.MAX_ACTIVITIES}",
+                "nodes",
+            )
+        )
     for index, node in enumerate(nodes):
         path = f"nodes[{index}]"
         if not isinstance(node, dict):
@@ -220,7 +268,11 @@ def _check_nodes(nodes: Any, add) -> _Graph:
         node_id = node.get("id")
         for key in node:
             if key not in NODE_KEYS:
-                add(Problem(codes.ERR_DEFINITION_SHAPE, f"unknown key {key!r}", f"{path}.{key}", node_id))
+                add(
+                    Problem(
+                        codes.ERR_DEFINITION_SHAPE, f"unknown key {key!r}", f"{path}.{key}", node_id
+                    )
+                )
         if not isinstance(node_id, str) or not NODE_ID.match(node_id):
             add(Problem(codes.ERR_NODE_ID, "id: 1–64 letters, digits, - or _", f"{path}.id"))
             continue
@@ -228,9 +280,14 @@ def _check_nodes(nodes: Any, add) -> _Graph:
             add(Problem(codes.ERR_NODE_ID, f"duplicate id {node_id!r}", f"{path}.id", node_id))
             continue
         if node.get("type") not in activities.REGISTRY:
-            add(Problem(codes.ERR_NODE_TYPE,
-                        f"unknown type {node.get('type')!r} (one of: {', '.join(activities.REGISTRY)})",
-                        f"{path}.type", node_id))
+            add(
+                Problem(
+                    codes.ERR_NODE_TYPE,
+                    f"unknown type {node.get('type')!r} (one of: {', '.join(activities.REGISTRY)})",
+                    f"{path}.type",
+                    node_id,
+                )
+            )
             continue
         if node.get("label") is not None and not isinstance(node["label"], str):
             add(Problem(codes.ERR_DEFINITION_SHAPE, "must be a string", f"{path}.label", node_id))
@@ -253,7 +310,9 @@ def _check_edges(edges: Any, graph: _Graph, add) -> None:
     if edges is None:
         return
     if not isinstance(edges, list):
-        add(Problem(codes.ERR_DEFINITION_SHAPE, "must be a list of edges {from, to, port}", "edges"))
+        add(
+            Problem(codes.ERR_DEFINITION_SHAPE, "must be a list of edges {from, to, port}", "edges")
+        )
         return
     seen: set[tuple[str, str, str]] = set()
     for index, edge in enumerate(edges):
@@ -284,7 +343,14 @@ def _check_edges(edges: Any, graph: _Graph, add) -> None:
         ports = [p.name for p in graph.activity(source).ports(graph.config(source))]
         if port not in ports:
             hint = f"its ports: {', '.join(ports)}" if ports else "it has no exits"
-            add(Problem(codes.ERR_EDGE_PORT, f"{source!r} has no {port!r} exit ({hint})", f"{path}.port", source))
+            add(
+                Problem(
+                    codes.ERR_EDGE_PORT,
+                    f"{source!r} has no {port!r} exit ({hint})",
+                    f"{path}.port",
+                    source,
+                )
+            )
         graph.edges.append((index, edge))
         graph.successors[source].append(target)
         graph.predecessors[target].append(source)
@@ -296,19 +362,38 @@ def _check_edges(edges: Any, graph: _Graph, add) -> None:
 
 def _check_graph(graph: _Graph, add, previous_entry_type: str | None) -> None:
     if not graph.nodes:
-        add(Problem(codes.ERR_NO_ENTRY, "add an entry activity (an event or a read audience) to start the journey", "nodes"))
+        add(
+            Problem(
+                codes.ERR_NO_ENTRY,
+                "add an entry activity (an event or a read audience) to start the journey",
+                "nodes",
+            )
+        )
         return
     entry = _check_entry(graph, add, previous_entry_type)
     if entry is not None:
         reachable = _reachable(graph, entry)
         for node_id in graph.nodes:
             if node_id not in reachable:
-                add(Problem(codes.ERR_UNREACHABLE, "no path leads here from the start of the journey",
-                            graph.path(node_id), node_id))
+                add(
+                    Problem(
+                        codes.ERR_UNREACHABLE,
+                        "no path leads here from the start of the journey",
+                        graph.path(node_id),
+                        node_id,
+                    )
+                )
     has_cycle = _check_cycles(graph, add)
     for node_id in graph.nodes:
         if graph.nodes[node_id]["type"] == "end" and graph.successors.get(node_id):
-            add(Problem(codes.ERR_END_HAS_NEXT, "an End activity cannot lead anywhere", graph.path(node_id), node_id))
+            add(
+                Problem(
+                    codes.ERR_END_HAS_NEXT,
+                    "an End activity cannot lead anywhere",
+                    graph.path(node_id),
+                    node_id,
+                )
+            )
     _check_races(graph, add)
     _check_reactions(graph, add)
     _check_condition_other(graph, add)
@@ -324,29 +409,57 @@ def _check_entry(graph: _Graph, add, previous_entry_type: str | None) -> str | N
         if node["type"] not in activities.ENTRY_TYPES:
             continue
         preds = graph.predecessors.get(node_id, [])
-        if node["type"] == "read_audience" and preds and all(
-            graph.nodes[p]["type"] == "business_event" for p in preds
+        if (
+            node["type"] == "read_audience"
+            and preds
+            and all(graph.nodes[p]["type"] == "business_event" for p in preds)
         ):
             continue  # the business event's audience read
         entries.append(node_id)
     if not entries:
-        add(Problem(codes.ERR_NO_ENTRY, "add an entry activity (an event or a read audience) to start the journey", "nodes"))
+        add(
+            Problem(
+                codes.ERR_NO_ENTRY,
+                "add an entry activity (an event or a read audience) to start the journey",
+                "nodes",
+            )
+        )
         return None
-    first, *others = sorted(entries, key=lambda n: (bool(graph.predecessors.get(n)), graph.index[n]))
+    first, *others = sorted(
+        entries, key=lambda n: (bool(graph.predecessors.get(n)), graph.index[n])
+    )
     for node_id in others:
-        add(Problem(codes.ERR_MULTIPLE_ENTRIES,
-                    f"a journey has exactly one entry activity; {graph.nodes[first]['type'].replace('_', ' ')} "
-                    f"{first!r} already starts it", graph.path(node_id), node_id))
+        add(
+            Problem(
+                codes.ERR_MULTIPLE_ENTRIES,
+                f"a journey has exactly one entry activity; {graph.nodes[first]['type'].replace('_', ' ')} "
+                f"{first!r} already starts it",
+                graph.path(node_id),
+                node_id,
+            )
+        )
     for node_id in entries:
         if graph.predecessors.get(node_id):
             what = activities.get(graph.nodes[node_id]["type"]).label
-            add(Problem(codes.ERR_ENTRY_NOT_FIRST, f"{what} starts a journey: it must come first", graph.path(node_id), node_id))
+            add(
+                Problem(
+                    codes.ERR_ENTRY_NOT_FIRST,
+                    f"{what} starts a journey: it must come first",
+                    graph.path(node_id),
+                    node_id,
+                )
+            )
     entry_type = graph.nodes[first]["type"]
     if previous_entry_type and entry_type != previous_entry_type:
-        add(Problem(codes.ERR_ENTRY_TYPE_CHANGED,
-                    f"the journey's published versions start with {previous_entry_type.replace('_', ' ')}; "
-                    "a new version cannot change how profiles enter (duplicate the journey instead)",
-                    graph.path(first), first))
+        add(
+            Problem(
+                codes.ERR_ENTRY_TYPE_CHANGED,
+                f"the journey's published versions start with {previous_entry_type.replace('_', ' ')}; "
+                "a new version cannot change how profiles enter (duplicate the journey instead)",
+                graph.path(first),
+                first,
+            )
+        )
     if entry_type == "business_event":
         _check_business_event(graph, first, add)
     return first
@@ -354,20 +467,37 @@ def _check_entry(graph: _Graph, add, previous_entry_type: str | None) -> str | N
 
 def _check_business_event(graph: _Graph, node_id: str, add) -> None:
     own = graph.config(node_id).get("audience")
-    reads = [n for n in graph.successors.get(node_id, []) if graph.nodes[n]["type"] == "read_audience"]
+    reads = [
+        n for n in graph.successors.get(node_id, []) if graph.nodes[n]["type"] == "read_audience"
+    ]
     read_audiences = {graph.config(n).get("audience") for n in reads} - {None, ""}
     if not own and not reads:
-        add(Problem(codes.ERR_BUSINESS_EVENT_AUDIENCE,
-                    "a business event makes an audience enter: choose its audience or follow it with a Read audience",
-                    graph.path(node_id, "audience"), node_id))
+        add(
+            Problem(
+                codes.ERR_BUSINESS_EVENT_AUDIENCE,
+                "a business event makes an audience enter: choose its audience or follow it with a Read audience",
+                graph.path(node_id, "audience"),
+                node_id,
+            )
+        )
     elif own and read_audiences and read_audiences != {own}:
-        add(Problem(codes.ERR_BUSINESS_EVENT_AUDIENCE,
-                    "the Read audience after this business event reads a different audience",
-                    graph.path(node_id, "audience"), node_id))
+        add(
+            Problem(
+                codes.ERR_BUSINESS_EVENT_AUDIENCE,
+                "the Read audience after this business event reads a different audience",
+                graph.path(node_id, "audience"),
+                node_id,
+            )
+        )
     elif reads and len(graph.successors.get(node_id, [])) > 1:
-        add(Problem(codes.ERR_BUSINESS_EVENT_AUDIENCE,
-                    "a business event is followed by the read of its audience only",
-                    graph.path(node_id), node_id))
+        add(
+            Problem(
+                codes.ERR_BUSINESS_EVENT_AUDIENCE,
+                "a business event is followed by the read of its audience only",
+                graph.path(node_id),
+                node_id,
+            )
+        )
 
 
 def _reachable(graph: _Graph, start: str) -> set[str]:
@@ -398,9 +528,14 @@ def _check_cycles(graph: _Graph, add) -> bool:
                 stack.pop()
             elif state.get(child) == 1:
                 found = True
-                add(Problem(codes.ERR_CYCLE,
-                            f"this connection from {node_id!r} back to {child!r} makes a loop; journeys go forward only",
-                            f"edges[{edge_index[(node_id, child)]}]", node_id))
+                add(
+                    Problem(
+                        codes.ERR_CYCLE,
+                        f"this connection from {node_id!r} back to {child!r} makes a loop; journeys go forward only",
+                        f"edges[{edge_index[(node_id, child)]}]",
+                        node_id,
+                    )
+                )
             elif child not in state:
                 state[child] = 1
                 stack.append((child, iter(graph.successors.get(child, []))))
@@ -413,27 +548,49 @@ def _check_races(graph: _Graph, add) -> None:
     for (source, _port), targets in graph.by_port.items():
         listening = [t for t in targets if graph.nodes[t]["type"] in activities.LISTENING_TYPES]
         if len(targets) > 1 and len(listening) != len(targets):
-            add(Problem(codes.ERR_PORT_FANOUT,
-                        f"{source!r} leads to several activities; only events and reactions may follow one exit together (they race)",
-                        graph.path(source), source))
+            add(
+                Problem(
+                    codes.ERR_PORT_FANOUT,
+                    f"{source!r} leads to several activities; only events and reactions may follow one exit together (they race)",
+                    graph.path(source),
+                    source,
+                )
+            )
             continue
         if not listening:
             continue
         with_timeout = [t for t in listening if graph.activity(t).timeout(graph.config(t))]
         for extra in with_timeout[1:]:
-            add(Problem(codes.ERR_RACE_TIMEOUTS,
-                        f"{with_timeout[0]!r} already sets the timeout of this race; one timeout covers all the events after {source!r}",
-                        graph.path(extra, "timeout"), extra))
+            add(
+                Problem(
+                    codes.ERR_RACE_TIMEOUTS,
+                    f"{with_timeout[0]!r} already sets the timeout of this race; one timeout covers all the events after {source!r}",
+                    graph.path(extra, "timeout"),
+                    extra,
+                )
+            )
         if not with_timeout and listening[0] not in warned:
             warned.add(listening[0])
-            add(Problem(codes.WARN_RACE_NO_TIMEOUT,
-                        f"no timeout: profiles wait here until the journey's {guardrails.JOURNEY_TIMEOUT.days}-day limit",
-                        graph.path(listening[0]), listening[0]))
+            add(
+                Problem(
+                    codes.WARN_RACE_NO_TIMEOUT,
+                    f"no timeout: profiles wait here until the journey's {guardrails.JOURNEY_TIMEOUT.days}-day limit",
+                    graph.path(listening[0]),
+                    listening[0],
+                )
+            )
     for node_id in graph.nodes:
-        if graph.activity(node_id).timeout(graph.config(node_id)) and not graph.by_port.get((node_id, "timeout")):
-            add(Problem(codes.WARN_TIMEOUT_NO_PATH,
-                        "no timeout path: profiles that time out leave the journey",
-                        graph.path(node_id, "timeout"), node_id))
+        if graph.activity(node_id).timeout(graph.config(node_id)) and not graph.by_port.get(
+            (node_id, "timeout")
+        ):
+            add(
+                Problem(
+                    codes.WARN_TIMEOUT_NO_PATH,
+                    "no timeout path: profiles that time out leave the journey",
+                    graph.path(node_id, "timeout"),
+                    node_id,
+                )
+            )
 
 
 def _check_reactions(graph: _Graph, add) -> None:
@@ -448,24 +605,45 @@ def _check_reactions(graph: _Graph, add) -> None:
         message = graph.nodes.get(message_id)
         preds = set(graph.predecessors.get(node_id, []))
         if message is None or message["type"] != "message":
-            add(Problem(codes.ERR_REACTION_PLACEMENT, f"{message_id!r} is not a message of this journey",
-                        graph.path(node_id, "action"), node_id))
+            add(
+                Problem(
+                    codes.ERR_REACTION_PLACEMENT,
+                    f"{message_id!r} is not a message of this journey",
+                    graph.path(node_id, "action"),
+                    node_id,
+                )
+            )
         elif preds != {message_id}:
-            add(Problem(codes.ERR_REACTION_PLACEMENT,
-                        f"a reaction must come directly after its message {message_id!r}",
-                        graph.path(node_id, "action"), node_id))
+            add(
+                Problem(
+                    codes.ERR_REACTION_PLACEMENT,
+                    f"a reaction must come directly after its message {message_id!r}",
+                    graph.path(node_id, "action"),
+                    node_id,
+                )
+            )
         elif channel and channel not in (message.get("config") or {}):
-            add(Problem(codes.ERR_REACTION_CHANNEL,
-                        f"message {message_id!r} has no {channel} version to react to",
-                        graph.path(node_id, "channel"), node_id))
+            add(
+                Problem(
+                    codes.ERR_REACTION_CHANNEL,
+                    f"message {message_id!r} has no {channel} version to react to",
+                    graph.path(node_id, "channel"),
+                    node_id,
+                )
+            )
 
 
 def _check_condition_other(graph: _Graph, add) -> None:
     for node_id, node in graph.nodes.items():
         if node["type"] == "condition" and graph.config(node_id).get("other") is False:
-            add(Problem(codes.WARN_CONDITION_NO_OTHER,
-                        "no 'other' path: profiles matching no path leave the journey",
-                        graph.path(node_id, "other"), node_id))
+            add(
+                Problem(
+                    codes.WARN_CONDITION_NO_OTHER,
+                    "no 'other' path: profiles matching no path leave the journey",
+                    graph.path(node_id, "other"),
+                    node_id,
+                )
+            )
 
 
 def _check_journey_timeout(graph: _Graph, entry: str, add) -> None:
@@ -474,19 +652,32 @@ def _check_journey_timeout(graph: _Graph, entry: str, add) -> None:
     order = _topological(graph, entry)
     reported = False
     for node_id in order:
-        before = max((longest[p] for p in graph.predecessors.get(node_id, []) if p in longest), default=dt.timedelta(0))
-        here = before + (graph.activity(node_id).wait_duration(graph.config(node_id)) or dt.timedelta(0))
+        before = max(
+            (longest[p] for p in graph.predecessors.get(node_id, []) if p in longest),
+            default=dt.timedelta(0),
+        )
+        here = before + (
+            graph.activity(node_id).wait_duration(graph.config(node_id)) or dt.timedelta(0)
+        )
         longest[node_id] = here
         if here > guardrails.JOURNEY_TIMEOUT and not reported:
             reported = True
-            add(Problem(codes.ERR_JOURNEY_TIMEOUT,
-                        f"waits up to here add up to {format_duration(here)}; a profile leaves a journey "
-                        f"{guardrails.JOURNEY_TIMEOUT.days} days after entering", graph.path(node_id), node_id))
+            add(
+                Problem(
+                    codes.ERR_JOURNEY_TIMEOUT,
+                    f"waits up to here add up to {format_duration(here)}; a profile leaves a journey "
+                    f"{guardrails.JOURNEY_TIMEOUT.days} days after entering",
+                    graph.path(node_id),
+                    node_id,
+                )
+            )
 
 
 def _topological(graph: _Graph, entry: str) -> list[str]:
     reachable = _reachable(graph, entry)
-    indegree = {n: sum(1 for p in graph.predecessors.get(n, []) if p in reachable) for n in reachable}
+    indegree = {
+        n: sum(1 for p in graph.predecessors.get(n, []) if p in reachable) for n in reachable
+    }
     ready, order = [entry], []
     while ready:
         node_id = ready.pop()
@@ -511,9 +702,19 @@ def _check_references(doc: dict[str, Any], graph: _Graph, add, journey_id: int |
         refs.journeys |= found.journeys
     resolved = resolve(refs)
     if refs.events and not resolved.events_available:
-        add(Problem(codes.WARN_REFERENCES_UNCHECKED, "events cannot be checked yet (no event configurations)", "nodes"))
+        add(
+            Problem(
+                codes.WARN_REFERENCES_UNCHECKED,
+                "events cannot be checked yet (no event configurations)",
+                "nodes",
+            )
+        )
     if refs.actions and not resolved.actions_available:
-        add(Problem(codes.WARN_REFERENCES_UNCHECKED, "custom actions cannot be checked yet", "nodes"))
+        add(
+            Problem(
+                codes.WARN_REFERENCES_UNCHECKED, "custom actions cannot be checked yet", "nodes"
+            )
+        )
     namespace = doc.get("namespace") or ""
     for node_id, node in graph.nodes.items():
         config = graph.config(node_id)
@@ -522,50 +723,111 @@ def _check_references(doc: dict[str, Any], graph: _Graph, add, journey_id: int |
             _check_namespace(graph, node_id, resolved.events[config["event"]], namespace, add)
         if node["type"] == "condition":
             _check_condition_rules(graph, node_id, config, resolved, add)
-        if node["type"] == "wait" and (until := parse_instant(config.get("until"))) and until < timezone.now():
-            add(Problem(codes.WARN_WAIT_UNTIL_PAST, "this date is in the past: profiles will not wait",
-                        graph.path(node_id, "until"), node_id))
+        if (
+            node["type"] == "wait"
+            and (until := parse_instant(config.get("until")))
+            and until < timezone.now()
+        ):
+            add(
+                Problem(
+                    codes.WARN_WAIT_UNTIL_PAST,
+                    "this date is in the past: profiles will not wait",
+                    graph.path(node_id, "until"),
+                    node_id,
+                )
+            )
 
 
-def _check_node_references(graph, node_id, type_, config, resolved: Resolved, add, journey_id) -> None:
+def _check_node_references(
+    graph, node_id, type_, config, resolved: Resolved, add, journey_id
+) -> None:
     audience = config.get("audience")
     if audience and audience not in resolved.audiences:
-        add(Problem(codes.ERR_AUDIENCE_NOT_FOUND, f"no audience {audience!r}", graph.path(node_id, "audience"), node_id))
+        add(
+            Problem(
+                codes.ERR_AUDIENCE_NOT_FOUND,
+                f"no audience {audience!r}",
+                graph.path(node_id, "audience"),
+                node_id,
+            )
+        )
     event = config.get("event")
     if isinstance(event, str) and event and resolved.events_available:
         info = resolved.events.get(event)
         expected = "business" if type_ == "business_event" else "unitary"
         if info is None:
-            add(Problem(codes.ERR_EVENT_NOT_FOUND, f"no event configuration named {event!r}",
-                        graph.path(node_id, "event"), node_id))
+            add(
+                Problem(
+                    codes.ERR_EVENT_NOT_FOUND,
+                    f"no event configuration named {event!r}",
+                    graph.path(node_id, "event"),
+                    node_id,
+                )
+            )
         elif info.kind and info.kind != expected:
-            add(Problem(codes.ERR_EVENT_KIND, f"{event!r} is a {info.kind} event; this activity needs a {expected} event",
-                        graph.path(node_id, "event"), node_id))
+            add(
+                Problem(
+                    codes.ERR_EVENT_KIND,
+                    f"{event!r} is a {info.kind} event; this activity needs a {expected} event",
+                    graph.path(node_id, "event"),
+                    node_id,
+                )
+            )
     if type_ == "action" and config.get("action") and resolved.actions_available:
         if config["action"] not in resolved.actions:
-            add(Problem(codes.ERR_ACTION_NOT_FOUND, f"no custom action {config['action']!r}",
-                        graph.path(node_id, "action"), node_id))
+            add(
+                Problem(
+                    codes.ERR_ACTION_NOT_FOUND,
+                    f"no custom action {config['action']!r}",
+                    graph.path(node_id, "action"),
+                    node_id,
+                )
+            )
     if type_ == "jump" and isinstance(config.get("journey"), int):
         target = config["journey"]
         if target == journey_id or target not in resolved.journeys:
-            message = "a journey cannot jump to itself" if target == journey_id else f"no journey {target}"
-            add(Problem(codes.ERR_JOURNEY_NOT_FOUND, message, graph.path(node_id, "journey"), node_id))
+            message = (
+                "a journey cannot jump to itself"
+                if target == journey_id
+                else f"no journey {target}"
+            )
+            add(
+                Problem(
+                    codes.ERR_JOURNEY_NOT_FOUND, message, graph.path(node_id, "journey"), node_id
+                )
+            )
         elif resolved.journeys[target][1] not in (None, "unitary_event"):
-            add(Problem(codes.WARN_JUMP_TARGET_ENTRY, "profiles can only jump into a journey that starts with a unitary event",
-                        graph.path(node_id, "journey"), node_id))
+            add(
+                Problem(
+                    codes.WARN_JUMP_TARGET_ENTRY,
+                    "profiles can only jump into a journey that starts with a unitary event",
+                    graph.path(node_id, "journey"),
+                    node_id,
+                )
+            )
 
 
 def _check_namespace(graph, node_id, info, namespace: str, add) -> None:
     if not info.namespace:
         return
     if not namespace:
-        add(Problem(codes.WARN_NO_NAMESPACE,
-                    f"the journey has no namespace; its event {info.name!r} identifies profiles by {info.namespace!r}",
-                    "namespace", node_id))
+        add(
+            Problem(
+                codes.WARN_NO_NAMESPACE,
+                f"the journey has no namespace; its event {info.name!r} identifies profiles by {info.namespace!r}",
+                "namespace",
+                node_id,
+            )
+        )
     elif info.namespace != namespace:
-        add(Problem(codes.ERR_NAMESPACE_MISMATCH,
-                    f"event {info.name!r} identifies profiles by {info.namespace!r} but the journey uses {namespace!r}",
-                    graph.path(node_id, "event"), node_id))
+        add(
+            Problem(
+                codes.ERR_NAMESPACE_MISMATCH,
+                f"event {info.name!r} identifies profiles by {info.namespace!r} but the journey uses {namespace!r}",
+                graph.path(node_id, "event"),
+                node_id,
+            )
+        )
 
 
 def _check_condition_rules(graph, node_id, config, resolved: Resolved, add) -> None:
@@ -576,7 +838,9 @@ def _check_condition_rules(graph, node_id, config, resolved: Resolved, add) -> N
     for index, item in enumerate(paths):
         if not isinstance(item, dict) or not isinstance(item.get("rule"), dict):
             continue
-        for error in validate_rule(item["rule"], fields=palette, path=graph.path(node_id, f"paths[{index}].rule")):
+        for error in validate_rule(
+            item["rule"], fields=palette, path=graph.path(node_id, f"paths[{index}].rule")
+        ):
             if not resolved.events_available and "unknown field 'event." in error.message:
                 continue
             add(Problem(codes.ERR_CONDITION_RULE, error.message, error.path, node_id))

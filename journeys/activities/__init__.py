@@ -30,8 +30,20 @@ from .base import (
 )
 
 PALETTE_ORDER = (
-    "unitary_event", "read_audience", "audience_qualification", "business_event", "event",
-    "reaction", "condition", "split", "wait", "jump", "end", "message", "action", "update_profile",
+    "unitary_event",
+    "read_audience",
+    "audience_qualification",
+    "business_event",
+    "event",
+    "reaction",
+    "condition",
+    "split",
+    "wait",
+    "jump",
+    "end",
+    "message",
+    "action",
+    "update_profile",
 )
 
 
@@ -42,7 +54,11 @@ def _discover() -> dict[str, Activity]:
             continue
         module = importlib.import_module(f"{__name__}.{info.name}")
         for _, cls in inspect.getmembers(module, inspect.isclass):
-            if issubclass(cls, Activity) and cls is not Activity and cls.__module__ == module.__name__:
+            if (
+                issubclass(cls, Activity)
+                and cls is not Activity
+                and cls.__module__ == module.__name__
+            ):
                 found[cls.type] = cls()
     rank = {name: index for index, name in enumerate(PALETTE_ORDER)}
     return dict(sorted(found.items(), key=lambda item: (rank.get(item[0], len(rank)), item[0])))

@@ -10,8 +10,10 @@ class AudienceQualification(Activity):
     label = "Audience qualification"
     category = "events"
     description = "A profile enters when it joins (or leaves) an audience."
-    icon = svg('<circle cx="10" cy="8" r="3.2"/><path d="M4 19c.6-3.3 3-5 6-5 1.4 0 2.7.4 3.7 1.1"/>',
-               '<path d="m15 18 2 2 4-4"/>')
+    icon = svg(
+        '<circle cx="10" cy="8" r="3.2"/><path d="M4 19c.6-3.3 3-5 6-5 1.4 0 2.7.4 3.7 1.1"/>',
+        '<path d="m15 18 2 2 4-4"/>',
+    )
     colour = "#06b6d4"
     entry = True
 

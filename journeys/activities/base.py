@@ -116,7 +116,12 @@ class SettingsCheck:
         return value
 
     def integer(
-        self, key: str, *, required: str | None = None, low: int | None = None, high: int | None = None
+        self,
+        key: str,
+        *,
+        required: str | None = None,
+        low: int | None = None,
+        high: int | None = None,
     ) -> int | None:
         if not self.present(key) and self.config.get(key) != 0:
             if required:
@@ -144,7 +149,12 @@ class SettingsCheck:
         return value
 
     def duration(
-        self, key: str, *, low: dt.timedelta, high: dt.timedelta, required: str | None = None,
+        self,
+        key: str,
+        *,
+        low: dt.timedelta,
+        high: dt.timedelta,
+        required: str | None = None,
         what: str = "duration",
     ) -> dt.timedelta | None:
         """An ISO 8601 duration within guardrails [low, high]."""
@@ -154,7 +164,9 @@ class SettingsCheck:
             return None
         value = parse_duration(self.config[key])
         if value is None:
-            self.invalid(key, "must be an ISO 8601 duration in days/hours/minutes/seconds, e.g. PT10M or P1D")
+            self.invalid(
+                key, "must be an ISO 8601 duration in days/hours/minutes/seconds, e.g. PT10M or P1D"
+            )
             return None
         if not low <= value <= high:
             self.add(
@@ -173,7 +185,9 @@ class SettingsCheck:
             return None
         value = parse_instant(self.config[key])
         if value is None:
-            self.invalid(key, "must be an ISO 8601 date-time with offset, e.g. 2026-12-01T09:00:00+01:00")
+            self.invalid(
+                key, "must be an ISO 8601 date-time with offset, e.g. 2026-12-01T09:00:00+01:00"
+            )
         return value
 
     def template(self, key: str, *, required: str | None = None) -> str | None:

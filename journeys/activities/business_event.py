@@ -11,7 +11,9 @@ class BusinessEvent(Activity):
     type = "business_event"
     label = "Business event"
     category = "events"
-    description = "A business event (stock low, price drop…) makes every member of an audience enter."
+    description = (
+        "A business event (stock low, price drop…) makes every member of an audience enter."
+    )
     icon = svg('<path d="M3 21h18M5 21V9l7-5 7 5v12"/><path d="M10 21v-5h4v5"/>')
     colour = "#d97706"
     entry = True

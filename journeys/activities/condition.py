@@ -11,8 +11,10 @@ class Condition(Activity):
     label = "Condition"
     category = "orchestration"
     description = "Send profiles down different paths depending on their data."
-    icon = svg('<circle cx="6" cy="6" r="2"/><circle cx="18" cy="6" r="2"/><circle cx="12" cy="19" r="2"/>',
-               '<path d="M12 17v-3c0-2-6-3-6-6M12 14c0-2 6-3 6-6"/>')
+    icon = svg(
+        '<circle cx="6" cy="6" r="2"/><circle cx="18" cy="6" r="2"/><circle cx="12" cy="19" r="2"/>',
+        '<path d="M12 17v-3c0-2-6-3-6-6M12 14c0-2 6-3 6-6"/>',
+    )
     colour = "#0891b2"
 
     def default_config(self, *, previous=None):
@@ -40,14 +42,19 @@ class Condition(Activity):
                 if not isinstance(item.get("label", ""), str):
                     check.invalid(f"{key}.label", "must be a string")
                 if not isinstance(item.get("rule"), dict):
-                    check.invalid(f"{key}.rule", "must be a rule object (all/any/not or a condition)")
+                    check.invalid(
+                        f"{key}.rule", "must be a rule object (all/any/not or a condition)"
+                    )
         if "other" in check.config and not isinstance(check.config["other"], bool):
             check.invalid("other", "must be true or false")
 
     def ports(self, config):
         paths = config.get("paths") if isinstance(config.get("paths"), list) else []
         ports = [
-            Port(f"path-{index}", (item.get("label") if isinstance(item, dict) else "") or f"Path {index}")
+            Port(
+                f"path-{index}",
+                (item.get("label") if isinstance(item, dict) else "") or f"Path {index}",
+            )
             for index, item in enumerate(paths, start=1)
         ]
         if config.get("other", True):
@@ -56,4 +63,6 @@ class Condition(Activity):
 
     def summary(self, config, names: Names) -> str:
         count = len(config.get("paths") or [])
-        return f"{count} path{'s' if count != 1 else ''}" + (" + other" if config.get("other", True) else "")
+        return f"{count} path{'s' if count != 1 else ''}" + (
+            " + other" if config.get("other", True) else ""
+        )

@@ -33,7 +33,9 @@ class Event(Activity):
         return names.event(config["event"]) + timeout_suffix(config)
 
     def references(self, config) -> References:
-        return References(events={config["event"]} if isinstance(config.get("event"), str) else set())
+        return References(
+            events={config["event"]} if isinstance(config.get("event"), str) else set()
+        )
 
     def timeout(self, config):
         return parse_duration(config.get("timeout"))

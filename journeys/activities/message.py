@@ -1,6 +1,6 @@
 """Message: one message per configured channel (email, push, SMS), personalised in the sandbox.
 
-    {"email": {"subject", "html", "text"}, "push": {"title", "body"}, "sms": {"body"}}
+{"email": {"subject", "html", "text"}, "push": {"title", "body"}, "sms": {"body"}}
 """
 
 from .base import Activity, Names, SettingsCheck, svg
@@ -13,7 +13,9 @@ class Message(Activity):
     label = "Message"
     category = "actions"
     description = "Send an email, a push notification and/or an SMS."
-    icon = svg('<rect x="3" y="5" width="18" height="14" rx="2"/><path d="m3.5 6.5 8.5 6.5 8.5-6.5"/>')
+    icon = svg(
+        '<rect x="3" y="5" width="18" height="14" rx="2"/><path d="m3.5 6.5 8.5 6.5 8.5-6.5"/>'
+    )
     colour = "#6366f1"
 
     def default_config(self, *, previous=None):
@@ -40,7 +42,9 @@ class Message(Activity):
 
     def summary(self, config, names: Names) -> str:
         channels = [label for key, label in CHANNEL_LABELS.items() if key in config]
-        subject = (config.get("email") or {}).get("subject") or (config.get("push") or {}).get("title")
+        subject = (config.get("email") or {}).get("subject") or (config.get("push") or {}).get(
+            "title"
+        )
         text = " + ".join(channels)
         return f"{text} · {subject}" if subject and text else text
 

@@ -13,8 +13,10 @@ class ReadAudience(Activity):
     label = "Read audience"
     category = "events"
     description = "Every member of an audience enters, once or on a schedule."
-    icon = svg('<circle cx="9" cy="8" r="3.2"/><path d="M3 19c.6-3.3 3-5 6-5s5.4 1.7 6 5"/>',
-               '<path d="M16 5.5a3 3 0 0 1 0 5.5M18 14c1.8.7 2.8 2.3 3 5"/>')
+    icon = svg(
+        '<circle cx="9" cy="8" r="3.2"/><path d="M3 19c.6-3.3 3-5 6-5s5.4 1.7 6 5"/>',
+        '<path d="M16 5.5a3 3 0 0 1 0 5.5M18 14c1.8.7 2.8 2.3 3 5"/>',
+    )
     colour = "#0ea5e9"
     entry = True
 
@@ -47,7 +49,9 @@ class ReadAudience(Activity):
 def check_schedule(check: SettingsCheck) -> None:
     """`{"type": "once", "at"?}` or `{"type": "daily"|"weekly"|"monthly", "time": "HH:MM",
     "weekday" (weekly), "day" (monthly, 1–28), "start"?, "end"?}` in the journey's time zone."""
-    kind = check.string("type", required="choose once, daily, weekly or monthly", choices=SCHEDULE_TYPES)
+    kind = check.string(
+        "type", required="choose once, daily, weekly or monthly", choices=SCHEDULE_TYPES
+    )
     if kind == "once":
         check.known_keys("type", "at")
         check.instant("at")
@@ -68,6 +72,9 @@ def check_schedule(check: SettingsCheck) -> None:
 def _is_time_of_day(value: str) -> bool:
     hours, _, minutes = value.partition(":")
     return (
-        hours.isdigit() and minutes.isdigit() and len(minutes) == 2
-        and 0 <= int(hours) <= 23 and 0 <= int(minutes) <= 59
+        hours.isdigit()
+        and minutes.isdigit()
+        and len(minutes) == 2
+        and 0 <= int(hours) <= 23
+        and 0 <= int(minutes) <= 59
     )

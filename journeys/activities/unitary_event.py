@@ -20,4 +20,6 @@ class UnitaryEvent(Activity):
         return names.event(config["event"]) if config.get("event") else ""
 
     def references(self, config) -> References:
-        return References(events={config["event"]} if isinstance(config.get("event"), str) else set())
+        return References(
+            events={config["event"]} if isinstance(config.get("event"), str) else set()
+        )

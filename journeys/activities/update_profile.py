@@ -1,6 +1,6 @@
 """Update profile: set profile attributes (core fields or custom ones); values may be templates.
 
-    {"attributes": {"loyalty_tier": "gold", "last_product": "{{ event.purchase.product }}"}}
+{"attributes": {"loyalty_tier": "gold", "last_product": "{{ event.purchase.product }}"}}
 """
 
 import re
@@ -15,8 +15,10 @@ class UpdateProfile(Activity):
     label = "Update profile"
     category = "actions"
     description = "Set attributes of the profile, from fixed values or event data."
-    icon = svg('<circle cx="9" cy="8" r="3.2"/><path d="M3 19c.6-3.3 3-5 6-5 1.2 0 2.3.3 3.2.8"/>',
-               '<path d="m14 20 .5-2.5 5-5 2 2-5 5z"/>')
+    icon = svg(
+        '<circle cx="9" cy="8" r="3.2"/><path d="M3 19c.6-3.3 3-5 6-5 1.2 0 2.3.3 3.2.8"/>',
+        '<path d="m14 20 .5-2.5 5-5 2 2-5 5z"/>',
+    )
     colour = "#14b8a6"
 
     def default_config(self, *, previous=None):

@@ -23,11 +23,14 @@ class Journey(models.Model):
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True, default="")
     namespace = models.SlugField(
-        max_length=50, blank=True, default="",
+        max_length=50,
+        blank=True,
+        default="",
         help_text="Identity namespace of the profiles this journey addresses (e.g. email).",
     )
     properties = models.JSONField(
-        default=dict, blank=True,
+        default=dict,
+        blank=True,
         help_text='As written, e.g. {"reentrance": {"allowed": true, "wait": "PT5M"}, '
         '"timezone": "Europe/Paris", "start": "2026-12-01T00:00:00+01:00", "end": null}',
     )
@@ -51,7 +54,9 @@ class Journey(models.Model):
         permissions = [("publish_journey", "Can publish, stop and close journeys")]
         indexes = [
             # engine: journeys whose end date passed (runs still inside exit)
-            models.Index(fields=["end_at"], name="journey_end_at", condition=Q(end_at__isnull=False)),
+            models.Index(
+                fields=["end_at"], name="journey_end_at", condition=Q(end_at__isnull=False)
+            ),
         ]
 
     def __str__(self) -> str:
@@ -74,7 +79,9 @@ OPEN_STATUSES = (VersionStatus.DRAFT, VersionStatus.TEST)  # not yet published
 class JourneyVersion(models.Model):
     journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
-    status = models.CharField(max_length=10, choices=VersionStatus.choices, default=VersionStatus.DRAFT)
+    status = models.CharField(
+        max_length=10, choices=VersionStatus.choices, default=VersionStatus.DRAFT
+    )
     definition = models.JSONField(
         default=dict, help_text='{"nodes": [...], "edges": [...]} exactly as written (contract)'
     )
@@ -109,7 +116,8 @@ class JourneyVersion(models.Model):
             ),
             # journey_new_version: at most one unpublished (draft/test) version per journey
             models.UniqueConstraint(
-                fields=["journey"], condition=Q(status__in=["draft", "test"]),
+                fields=["journey"],
+                condition=Q(status__in=["draft", "test"]),
                 name="journey_one_open_version",
             ),
         ]

@@ -21,7 +21,12 @@ class JourneyServiceError(Exception):
         if not self.problems:
             return [{"field": "non_field_errors", "message": self.message}]
         return [
-            {"field": p.path or "non_field_errors", "message": p.message, "code": p.code, "node": p.node}
+            {
+                "field": p.path or "non_field_errors",
+                "message": p.message,
+                "code": p.code,
+                "node": p.node,
+            }
             for p in self.problems
         ]
 

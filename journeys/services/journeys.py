@@ -25,7 +25,9 @@ from journeys.validation import (
 from .errors import CONFLICT_MESSAGE, DefinitionInvalid, NotEditable, RevisionConflict
 
 
-def _checked(document: Any, *, journey: Journey | None = None, version: JourneyVersion | None = None) -> Report:
+def _checked(
+    document: Any, *, journey: Journey | None = None, version: JourneyVersion | None = None
+) -> Report:
     """Validate; raise DefinitionInvalid with the malformed problems (nothing is stored)."""
     report = validate_document(
         document,
@@ -56,14 +58,22 @@ def journey_create(*, document: dict[str, Any], user=None) -> tuple[JourneyVersi
     """Create a journey and its version 1 (draft) from a contract document.
 
     Raises DefinitionInvalid (malformed). Returns the version and its validation report."""
-    document = {k: v for k, v in document.items() if k not in READ_ONLY_KEYS} if isinstance(document, dict) else document
+    document = (
+        {k: v for k, v in document.items() if k not in READ_ONLY_KEYS}
+        if isinstance(document, dict)
+        else document
+    )
     report = _checked(document)
     journey = Journey(created_by=user)
     _apply_document(journey, document)
     journey.entry_type = entry_type_of(document)
     journey.save()
     version = JourneyVersion.objects.create(
-        journey=journey, number=1, definition=_definition(document), created_by=user, updated_by=user
+        journey=journey,
+        number=1,
+        definition=_definition(document),
+        created_by=user,
+        updated_by=user,
     )
     return version, report
 
@@ -71,8 +81,11 @@ def journey_create(*, document: dict[str, Any], user=None) -> tuple[JourneyVersi
 def lock_draft(journey: Journey, *, expected_revision: int | None) -> JourneyVersion:
     """The journey's draft, row-locked; NotEditable / RevisionConflict otherwise."""
     version = (
-        JourneyVersion.objects.select_for_update().select_related("journey")
-        .filter(journey=journey).order_by("-number").first()
+        JourneyVersion.objects.select_for_update()
+        .select_related("journey")
+        .filter(journey=journey)
+        .order_by("-number")
+        .first()
     )
     if version is None or version.status != VersionStatus.DRAFT:
         state = version.get_status_display().lower() if version else "missing"
@@ -113,14 +126,22 @@ def journey_update_definition(
 
 @transaction.atomic
 def journey_update_properties(
-    *, journey: Journey, name: str, description: str = "", namespace: str = "",
-    properties: dict[str, Any] | None = None, user=None,
+    *,
+    journey: Journey,
+    name: str,
+    description: str = "",
+    namespace: str = "",
+    properties: dict[str, Any] | None = None,
+    user=None,
 ) -> tuple[JourneyVersion, Report]:
     """The canvas's properties panel: name, description, namespace, properties (draft only;
     they are the journey's, shared by its versions)."""
     version = lock_draft(journey, expected_revision=None)
     document = version_document(version) | {
-        "name": name, "description": description, "namespace": namespace, "properties": properties or {},
+        "name": name,
+        "description": description,
+        "namespace": namespace,
+        "properties": properties or {},
     }
     report = _checked(document, journey=version.journey, version=version)
     _apply_document(version.journey, document)
@@ -135,14 +156,21 @@ def journey_duplicate(*, journey: Journey, user=None) -> JourneyVersion:
     """A new journey ("<name> (copy)", version 1 draft) from the latest version of `journey`."""
     source = latest_version(journey)
     copy = Journey(
-        name=f"{journey.name} (copy)"[:200], description=journey.description,
-        namespace=journey.namespace, properties=journey.properties, created_by=user,
+        name=f"{journey.name} (copy)"[:200],
+        description=journey.description,
+        namespace=journey.namespace,
+        properties=journey.properties,
+        created_by=user,
     )
     for column, value in parse_properties(journey.properties).items():
         setattr(copy, column, value)
     copy.entry_type = entry_type_of(source.definition)
     copy.save()
     return JourneyVersion.objects.create(
-        journey=copy, number=1, definition=source.definition, layout=source.layout,
-        created_by=user, updated_by=user,
+        journey=copy,
+        number=1,
+        definition=source.definition,
+        layout=source.layout,
+        created_by=user,
+        updated_by=user,
     )

@@ -35,8 +35,10 @@ def _require_permission(user) -> None:
 
 def _locked_versions(journey: Journey) -> list[JourneyVersion]:
     return list(
-        JourneyVersion.objects.select_for_update().select_related("journey")
-        .filter(journey=journey).order_by("-number")
+        JourneyVersion.objects.select_for_update()
+        .select_related("journey")
+        .filter(journey=journey)
+        .order_by("-number")
     )
 
 
@@ -49,7 +51,9 @@ def journey_publish(*, journey: Journey, user) -> tuple[JourneyVersion, Report]:
     open version goes live (engine.version_published). Returns it with its report (warnings)."""
     _require_permission(user)
     versions = _locked_versions(journey)
-    candidate = next((v for v in versions if v.status in (VersionStatus.DRAFT, VersionStatus.TEST)), None)
+    candidate = next(
+        (v for v in versions if v.status in (VersionStatus.DRAFT, VersionStatus.TEST)), None
+    )
     if candidate is None:
         raise LifecycleError("there is no draft to publish: create a new version first")
     report = version_report(candidate)
@@ -88,7 +92,11 @@ def journey_close(*, journey: Journey, user) -> JourneyVersion:
 def journey_stop(*, journey: Journey, user) -> list[JourneyVersion]:
     """Every profile leaves now: the live version and closed versions still running stop."""
     _require_permission(user)
-    running = [v for v in _locked_versions(journey) if v.status in (VersionStatus.LIVE, VersionStatus.CLOSED)]
+    running = [
+        v
+        for v in _locked_versions(journey)
+        if v.status in (VersionStatus.LIVE, VersionStatus.CLOSED)
+    ]
     if not running:
         raise LifecycleError("only a live or closed journey can be stopped")
     now = timezone.now()
@@ -112,8 +120,12 @@ def journey_new_version(*, journey: Journey, user=None) -> JourneyVersion:
             f"version {latest.number} is still a {latest.get_status_display().lower()}: edit it instead"
         )
     version = JourneyVersion.objects.create(
-        journey=journey, number=latest.number + 1, definition=latest.definition,
-        layout=latest.layout, created_by=user, updated_by=user,
+        journey=journey,
+        number=latest.number + 1,
+        definition=latest.definition,
+        layout=latest.layout,
+        created_by=user,
+        updated_by=user,
     )
     journey.save(update_fields=["updated_at"])
     return version

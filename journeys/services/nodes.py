@@ -59,7 +59,10 @@ class _Definition:
         for node in self.nodes:
             if node.get("id") == node_id:
                 return node
-        raise DefinitionInvalid(f"there is no node {node_id!r}", [Problem("ERR_EDGE_ENDPOINT", f"there is no node {node_id!r}", "nodes", node_id)])
+        raise DefinitionInvalid(
+            f"there is no node {node_id!r}",
+            [Problem("ERR_EDGE_ENDPOINT", f"there is no node {node_id!r}", "nodes", node_id)],
+        )
 
     def new_id(self, type_: str) -> str:
         taken = {node.get("id") for node in self.nodes}
@@ -72,17 +75,30 @@ class _Definition:
 
     def find_edge(self, source: str, target: str, port: str) -> int | None:
         for index, edge in enumerate(self.edges):
-            if edge.get("from") == source and edge.get("to") == target and (edge.get("port") or "default") == port:
+            if (
+                edge.get("from") == source
+                and edge.get("to") == target
+                and (edge.get("port") or "default") == port
+            ):
                 return index
         return None
 
 
 def edge(source: str, target: str, port: str = "default") -> dict[str, str]:
     """An edge as the contract writes it (`port` omitted for `default`)."""
-    return {"from": source, "to": target} if port == "default" else {"from": source, "to": target, "port": port}
+    return (
+        {"from": source, "to": target}
+        if port == "default"
+        else {"from": source, "to": target, "port": port}
+    )
 
 
-def _edit(journey: Journey, expected_revision: int | None, user, change: Callable[[_Definition], str | None]) -> EditResult:
+def _edit(
+    journey: Journey,
+    expected_revision: int | None,
+    user,
+    change: Callable[[_Definition], str | None],
+) -> EditResult:
     with transaction.atomic():
         version = lock_draft(journey, expected_revision=expected_revision)
         draft = _Definition(version.definition)
@@ -94,9 +110,15 @@ def _edit(journey: Journey, expected_revision: int | None, user, change: Callabl
 
 
 def node_add(
-    *, journey: Journey, type: str, after: str | None = None, port: str = "default",
-    before: str | None = None, config: dict[str, Any] | None = None,
-    expected_revision: int | None = None, user=None,
+    *,
+    journey: Journey,
+    type: str,
+    after: str | None = None,
+    port: str = "default",
+    before: str | None = None,
+    config: dict[str, Any] | None = None,
+    expected_revision: int | None = None,
+    user=None,
 ) -> EditResult:
     """Add a node of `type` (default config from its activity unless `config` is given).
 
@@ -127,7 +149,14 @@ def node_add(
             if not exits:
                 raise DefinitionInvalid(
                     f"{activity.label} ends the journey: nothing can come after it",
-                    [Problem("ERR_END_HAS_NEXT", f"{activity.label} ends the journey", "before", node_id)],
+                    [
+                        Problem(
+                            "ERR_END_HAS_NEXT",
+                            f"{activity.label} ends the journey",
+                            "before",
+                            node_id,
+                        )
+                    ],
                 )
             draft.edges.append(edge(node_id, before, exits[0].name))
         if after:
@@ -138,8 +167,13 @@ def node_add(
 
 
 def node_connect(
-    *, journey: Journey, source: str, target: str, port: str = "default",
-    expected_revision: int | None = None, user=None,
+    *,
+    journey: Journey,
+    source: str,
+    target: str,
+    port: str = "default",
+    expected_revision: int | None = None,
+    user=None,
 ) -> EditResult:
     """Connect `source --port--> target` (e.g. join three paths on one event)."""
 
@@ -154,8 +188,13 @@ def node_connect(
 
 
 def node_disconnect(
-    *, journey: Journey, source: str, target: str, port: str = "default",
-    expected_revision: int | None = None, user=None,
+    *,
+    journey: Journey,
+    source: str,
+    target: str,
+    port: str = "default",
+    expected_revision: int | None = None,
+    user=None,
 ) -> EditResult:
     """Delete the connection `source --port--> target` (no-op if it is not there)."""
 
@@ -180,9 +219,13 @@ def node_delete(
         incoming = [e for e in draft.edges if e.get("to") == node_id]
         outgoing = [e for e in draft.edges if e.get("from") == node_id]
         draft.nodes.remove(node)
-        draft.data["edges"] = [e for e in draft.edges if node_id not in (e.get("from"), e.get("to"))]
+        draft.data["edges"] = [
+            e for e in draft.edges if node_id not in (e.get("from"), e.get("to"))
+        ]
         if len(incoming) == 1 and len(outgoing) == 1:
-            bridge = edge(incoming[0]["from"], outgoing[0]["to"], incoming[0].get("port") or "default")
+            bridge = edge(
+                incoming[0]["from"], outgoing[0]["to"], incoming[0].get("port") or "default"
+            )
             if draft.find_edge(bridge["from"], bridge["to"], bridge.get("port", "default")) is None:
                 draft.edges.append(bridge)
         return None
@@ -191,8 +234,13 @@ def node_delete(
 
 
 def node_update(
-    *, journey: Journey, node_id: str, config: dict[str, Any] | None = None,
-    label: str | None = None, expected_revision: int | None = None, user=None,
+    *,
+    journey: Journey,
+    node_id: str,
+    config: dict[str, Any] | None = None,
+    label: str | None = None,
+    expected_revision: int | None = None,
+    user=None,
 ) -> EditResult:
     """Replace a node's config (whole object, as the side panel sends it) and/or its label
     ("" removes the label). Connections from exits the new config no longer has are kept

@@ -13,7 +13,13 @@ def seed_document(audience_id: int) -> dict[str, Any]:
 
 
 def doc(nodes: list[dict], edges: list[dict] | None = None, **extra: Any) -> dict[str, Any]:
-    return {"name": "Test journey", "namespace": "email", "nodes": nodes, "edges": edges or [], **extra}
+    return {
+        "name": "Test journey",
+        "namespace": "email",
+        "nodes": nodes,
+        "edges": edges or [],
+        **extra,
+    }
 
 
 def node(node_id: str, type_: str, **config: Any) -> dict[str, Any]:

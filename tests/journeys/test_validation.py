@@ -14,6 +14,7 @@ from .factories import EMAIL, PUSH, chain, doc, e, node, seed_document
 
 pytestmark = pytest.mark.django_db
 
+
 def problems(document, code, **kwargs):
     """The problems with `code` (records the code as tested)."""
     report = validate_document(document, **kwargs)
@@ -39,7 +40,9 @@ def test_report_shape_matches_the_contract(audience):
     error = report["errors"][0]
     assert set(error) >= {"code", "node", "message"}
     assert error == {
-        "code": "ERR_DURATION_RANGE", "node": "w", "path": "nodes[1].config.duration",
+        "code": "ERR_DURATION_RANGE",
+        "node": "w",
+        "path": "nodes[1].config.duration",
         "message": "a wait must be between 1 s and 90 days (got 100 days)",
     }
 
@@ -52,7 +55,9 @@ def test_definition_shape(audience):
     assert paths({"name": "", "nodes": []}, codes.ERR_DEFINITION_SHAPE) == ["name"]
     assert "nodes" in paths({"name": "x"}, codes.ERR_DEFINITION_SHAPE)
     assert paths(doc([], [], colour="red"), codes.ERR_DEFINITION_SHAPE) == ["colour"]
-    assert paths(doc([{"id": "a", "type": "end", "config": {}, "x": 1}]), codes.ERR_DEFINITION_SHAPE) == ["nodes[0].x"]
+    assert paths(
+        doc([{"id": "a", "type": "end", "config": {}, "x": 1}]), codes.ERR_DEFINITION_SHAPE
+    ) == ["nodes[0].x"]
     assert paths(doc([node("a", "end")], "nope"), codes.ERR_DEFINITION_SHAPE) == ["edges"]
 
 
@@ -130,13 +135,20 @@ def test_at_most_50_activities(audience):
 def test_properties(audience):
     document = chain(audience.pk)
     document["properties"] = {
-        "reentrance": {"allowed": "yes", "wait": "PT5M"}, "timezone": "Mars/Olympus",
-        "start": "2030-01-02T00:00:00+00:00", "end": "2030-01-01T00:00:00+00:00",
+        "reentrance": {"allowed": "yes", "wait": "PT5M"},
+        "timezone": "Mars/Olympus",
+        "start": "2030-01-02T00:00:00+00:00",
+        "end": "2030-01-01T00:00:00+00:00",
     }
     assert sorted(paths(document, codes.ERR_PROPERTIES)) == [
-        "properties.end", "properties.reentrance.allowed", "properties.timezone",
+        "properties.end",
+        "properties.reentrance.allowed",
+        "properties.timezone",
     ]
-    document["properties"] = {"reentrance": {"allowed": True, "wait": "PT10M"}, "timezone": "Europe/Paris"}
+    document["properties"] = {
+        "reentrance": {"allowed": True, "wait": "PT10M"},
+        "timezone": "Europe/Paris",
+    }
     assert paths(document, codes.ERR_PROPERTIES) == []
 
 
@@ -164,12 +176,18 @@ def test_entry_must_come_first(audience):
 
 
 def test_business_event_needs_its_audience(audience):
-    lone = doc([node("b", "business_event", event="stock_low"), node("m", "message", email=EMAIL)], [e("b", "m")])
+    lone = doc(
+        [node("b", "business_event", event="stock_low"), node("m", "message", email=EMAIL)],
+        [e("b", "m")],
+    )
     assert paths(lone, codes.ERR_BUSINESS_EVENT_AUDIENCE) == ["nodes[0].config.audience"]
     # followed by a read of its audience: fine, and that read is not a second entry
     read = doc(
-        [node("b", "business_event", event="stock_low"), node("r", "read_audience", audience=audience.pk),
-         node("m", "message", email=EMAIL)],
+        [
+            node("b", "business_event", event="stock_low"),
+            node("r", "read_audience", audience=audience.pk),
+            node("m", "message", email=EMAIL),
+        ],
         [e("b", "r"), e("r", "m")],
     )
     assert paths(read, codes.ERR_BUSINESS_EVENT_AUDIENCE) == []
@@ -183,7 +201,9 @@ def test_business_event_needs_its_audience(audience):
 def test_entry_type_cannot_change_across_versions(audience):
     document = chain(audience.pk, node("m", "message", email=EMAIL))
     assert paths(document, codes.ERR_ENTRY_TYPE_CHANGED, previous_entry_type="read_audience") == []
-    assert paths(document, codes.ERR_ENTRY_TYPE_CHANGED, previous_entry_type="unitary_event") == ["nodes[0]"]
+    assert paths(document, codes.ERR_ENTRY_TYPE_CHANGED, previous_entry_type="unitary_event") == [
+        "nodes[0]"
+    ]
 
 
 # --- graph -------------------------------------------------------------------------------------
@@ -196,7 +216,9 @@ def test_unreachable(audience):
 
 
 def test_cycle(audience):
-    document = chain(audience.pk, node("a", "wait", duration="PT1H"), node("b", "wait", duration="PT1H"))
+    document = chain(
+        audience.pk, node("a", "wait", duration="PT1H"), node("b", "wait", duration="PT1H")
+    )
     document["edges"].append(e("b", "a"))
     assert paths(document, codes.ERR_CYCLE) == ["edges[2]"]
 
@@ -204,7 +226,11 @@ def test_cycle(audience):
 def test_required_settings(audience):
     document = chain(audience.pk, node("m", "message"), node("w", "wait"), node("r", "reaction"))
     assert sorted(paths(document, codes.ERR_SETTING_REQUIRED)) == [
-        "nodes[1].config.email", "nodes[2].config.duration", "nodes[3].config.action", "nodes[3].config.channel", "nodes[3].config.reaction",
+        "nodes[1].config.email",
+        "nodes[2].config.duration",
+        "nodes[3].config.action",
+        "nodes[3].config.channel",
+        "nodes[3].config.reaction",
     ]
     document = chain(audience.pk, node("m", "message", email={"subject": "Hi"}))
     assert paths(document, codes.ERR_SETTING_REQUIRED) == ["nodes[1].config.email.html"]
@@ -218,7 +244,10 @@ def test_edge_from_a_port_the_node_does_not_have(audience):
 
 def test_only_events_race_after_one_exit(audience):
     document = chain(audience.pk, node("m", "message", email=EMAIL))
-    document["nodes"] += [node("a", "wait", duration="PT1H"), node("b", "event", event="purchase", timeout="P1D")]
+    document["nodes"] += [
+        node("a", "wait", duration="PT1H"),
+        node("b", "event", event="purchase", timeout="P1D"),
+    ]
     document["edges"] += [e("m", "a"), e("m", "b")]
     assert [p.node for p in problems(document, codes.ERR_PORT_FANOUT)] == ["m"]
 
@@ -233,12 +262,16 @@ def test_end_has_no_next(audience):
 def test_reaction_directly_follows_its_message(audience):
     document = seed_document(audience.pk)
     document["nodes"].insert(2, node("pause", "wait", duration="PT1H"))
-    document["edges"] = [x for x in document["edges"] if not (x["from"] == "first" and x["to"] == "push_opened")]
+    document["edges"] = [
+        x for x in document["edges"] if not (x["from"] == "first" and x["to"] == "push_opened")
+    ]
     document["edges"] += [e("first", "pause"), e("pause", "push_opened")]
     assert [p.node for p in problems(document, codes.ERR_REACTION_PLACEMENT)] == ["push_opened"]
     document = seed_document(audience.pk)
     document["nodes"][2]["config"]["action"] = "reminder"
-    assert [p.path for p in problems(document, codes.ERR_REACTION_PLACEMENT)] == ["nodes[2].config.action"]
+    assert [p.path for p in problems(document, codes.ERR_REACTION_PLACEMENT)] == [
+        "nodes[2].config.action"
+    ]
 
 
 def test_reaction_channel_must_be_in_the_message(audience):
@@ -275,7 +308,9 @@ def test_journey_timeout(audience):
 
 
 def test_template_syntax(audience):
-    document = chain(audience.pk, node("m", "message", email=EMAIL | {"subject": "Hi {{ profile.first_name"}))
+    document = chain(
+        audience.pk, node("m", "message", email=EMAIL | {"subject": "Hi {{ profile.first_name"})
+    )
     found = problems(document, codes.ERR_TEMPLATE_SYNTAX)
     assert [p.path for p in found] == ["nodes[1].config.email.subject"]
     assert "line 1, column 4" in found[0].message
@@ -284,12 +319,29 @@ def test_template_syntax(audience):
 def test_condition_rules_use_the_journey_palette(audience):
     rule_ok = {"field": "profile.city", "op": "eq", "value": "Atlanta"}
     rule_bad = {"all": [{"field": "profile.birth_year", "op": "gt", "value": "old"}]}
-    document = chain(audience.pk, node("c", "condition", paths=[{"label": "A", "rule": rule_ok}, {"label": "B", "rule": rule_bad}]))
-    assert paths(document, codes.ERR_CONDITION_RULE) == ["nodes[1].config.paths[1].rule.all[0].value"]
+    document = chain(
+        audience.pk,
+        node(
+            "c",
+            "condition",
+            paths=[{"label": "A", "rule": rule_ok}, {"label": "B", "rule": rule_bad}],
+        ),
+    )
+    assert paths(document, codes.ERR_CONDITION_RULE) == [
+        "nodes[1].config.paths[1].rule.all[0].value"
+    ]
 
 
 def test_condition_without_other_warns(audience):
-    document = chain(audience.pk, node("c", "condition", paths=[{"label": "A", "rule": {"field": "profile.city", "op": "is_set"}}], other=False))
+    document = chain(
+        audience.pk,
+        node(
+            "c",
+            "condition",
+            paths=[{"label": "A", "rule": {"field": "profile.city", "op": "is_set"}}],
+            other=False,
+        ),
+    )
     assert paths(document, codes.WARN_CONDITION_NO_OTHER) == ["nodes[1].config.other"]
 
 
@@ -307,7 +359,9 @@ def test_end_date_in_the_past_warns(audience):
 
 
 def test_audience_must_exist(audience):
-    assert paths(chain(audience.pk + 999), codes.ERR_AUDIENCE_NOT_FOUND) == ["nodes[0].config.audience"]
+    assert paths(chain(audience.pk + 999), codes.ERR_AUDIENCE_NOT_FOUND) == [
+        "nodes[0].config.audience"
+    ]
     assert paths(chain(audience.name), codes.ERR_AUDIENCE_NOT_FOUND) == []  # by name works too
 
 
@@ -319,7 +373,9 @@ def test_jump_target_must_exist(audience):
     assert paths(document, codes.ERR_JOURNEY_NOT_FOUND) == ["nodes[1].config.journey"]
     document = chain(audience.pk, node("j", "jump", journey=target.journey_id))
     assert paths(document, codes.ERR_JOURNEY_NOT_FOUND) == []
-    assert paths(document, codes.ERR_JOURNEY_NOT_FOUND, journey_id=target.journey_id) == ["nodes[1].config.journey"]
+    assert paths(document, codes.ERR_JOURNEY_NOT_FOUND, journey_id=target.journey_id) == [
+        "nodes[1].config.journey"
+    ]
 
 
 def test_jump_into_a_non_event_journey_warns(audience):
@@ -344,7 +400,9 @@ def _actions_model():
         return None
 
 
-@pytest.mark.skipif(_events_model() is not None, reason="event configurations exist: checked for real")
+@pytest.mark.skipif(
+    _events_model() is not None, reason="event configurations exist: checked for real"
+)
 def test_events_unchecked_until_the_events_app_lands(audience):
     assert paths(seed_document(audience.pk), codes.WARN_REFERENCES_UNCHECKED) == ["nodes"]
 
@@ -375,7 +433,9 @@ def test_custom_action_must_exist(audience):  # pragma: no cover - enabled when 
 @pytest.mark.skipif(_actions_model() is not None, reason="custom actions exist: checked for real")
 def test_actions_unchecked_until_channels_land(audience):
     document = chain(audience.pk, node("a", "action", action=3))
-    assert [p.message for p in problems(document, codes.WARN_REFERENCES_UNCHECKED)] == ["custom actions cannot be checked yet"]
+    assert [p.message for p in problems(document, codes.WARN_REFERENCES_UNCHECKED)] == [
+        "custom actions cannot be checked yet"
+    ]
 
 
 def test_every_code_is_tested():
