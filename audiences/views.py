@@ -3,10 +3,5 @@ from django.views.decorators.http import require_GET
 
 
 @require_GET
-def audience_list(request):
-    return render(request, "audiences/audience_list.html")
-
-
-@require_GET
 def profile_list(request):
     return render(request, "audiences/profile_list.html")

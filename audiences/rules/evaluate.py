@@ -32,7 +32,9 @@ def lookup(record: Mapping[str, Any], field: str) -> Any:
     return current
 
 
-def rule_matches(rule: Mapping[str, Any], record: Mapping[str, Any], *, fields: Mapping[str, FieldSpec]) -> bool:
+def rule_matches(
+    rule: Mapping[str, Any], record: Mapping[str, Any], *, fields: Mapping[str, FieldSpec]
+) -> bool:
     """True when `record` satisfies `rule` (which must have passed `validate_rule`)."""
     if "all" in rule:
         return all(rule_matches(child, record, fields=fields) for child in rule["all"])

@@ -17,14 +17,20 @@ class FieldSpec:
     lookup: str | None = None
     # Whether the column can be NULL (integers); strings are stored as '' when unset.
     nullable: bool = False
+    # Heading the field is listed under in the rule builder's palette ("Attributes", "Consent").
+    group: str = ""
 
     @property
     def display(self) -> str:
         return self.label or self.name
 
 
-def _profile_field(name: str, type_: FieldType, label: str, nullable: bool = False) -> FieldSpec:
-    return FieldSpec(name=name, type=type_, label=label, lookup=name, nullable=nullable)
+def _profile_field(
+    name: str, type_: FieldType, label: str, nullable: bool = False, group: str = "Attributes"
+) -> FieldSpec:
+    return FieldSpec(
+        name=name, type=type_, label=label, lookup=name, nullable=nullable, group=group
+    )
 
 
 PROFILE_FIELDS: dict[str, FieldSpec] = {
@@ -35,10 +41,10 @@ PROFILE_FIELDS: dict[str, FieldSpec] = {
         _profile_field("city", "string", "City"),
         _profile_field("birth_year", "integer", "Birth year", nullable=True),
         _profile_field("timezone", "string", "Time zone"),
-        _profile_field("phone", "string", "Phone"),
-        _profile_field("consent_email", "boolean", "Email consent"),
-        _profile_field("consent_push", "boolean", "Push consent"),
-        _profile_field("consent_sms", "boolean", "SMS consent"),
-        _profile_field("is_test", "boolean", "Test profile"),
+        _profile_field("phone", "string", "Phone", group="Contact & consent"),
+        _profile_field("consent_email", "boolean", "Email consent", group="Contact & consent"),
+        _profile_field("consent_push", "boolean", "Push consent", group="Contact & consent"),
+        _profile_field("consent_sms", "boolean", "SMS consent", group="Contact & consent"),
+        _profile_field("is_test", "boolean", "Test profile", group="Status"),
     ]
 }

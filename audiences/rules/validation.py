@@ -31,8 +31,32 @@ OPERATORS: dict[str, str] = {
 }
 OPS_BY_TYPE: dict[FieldType, tuple[str, ...]] = {
     "string": ("eq", "neq", "in", "not_in", "contains", "starts_with", "is_set", "is_not_set"),
-    "integer": ("eq", "neq", "in", "not_in", "gt", "gte", "lt", "lte", "between", "is_set", "is_not_set"),
-    "number": ("eq", "neq", "in", "not_in", "gt", "gte", "lt", "lte", "between", "is_set", "is_not_set"),
+    "integer": (
+        "eq",
+        "neq",
+        "in",
+        "not_in",
+        "gt",
+        "gte",
+        "lt",
+        "lte",
+        "between",
+        "is_set",
+        "is_not_set",
+    ),
+    "number": (
+        "eq",
+        "neq",
+        "in",
+        "not_in",
+        "gt",
+        "gte",
+        "lt",
+        "lte",
+        "between",
+        "is_set",
+        "is_not_set",
+    ),
     "boolean": ("eq", "neq", "is_set", "is_not_set"),
     "datetime": ("eq", "neq", "gt", "gte", "lt", "lte", "between", "is_set", "is_not_set"),
 }
@@ -123,7 +147,9 @@ def _validate_condition(
         return
     if op not in OPS_BY_TYPE[spec.type]:
         errors.append(
-            RuleError(f"{path}.op", f"operator {op!r} does not apply to {spec.type} field {field_name!r}")
+            RuleError(
+                f"{path}.op", f"operator {op!r} does not apply to {spec.type} field {field_name!r}"
+            )
         )
         return
     value_path = f"{path}.value"

@@ -1,0 +1,33 @@
+"""The profile palette of the rule builder: profile fields, with value suggestions drawn from
+the data for text columns (city, names, time zone). Audience pages use it; journey conditions
+on profile attributes can too."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+
+from audiences.rules import PROFILE_FIELDS, FieldSpec
+from audiences.rules.builder import RuleBuilder, rule_builder
+
+
+def profile_value_suggestions_url(spec: FieldSpec) -> str | None:
+    """Where the builder fetches suggested values of a profile field (`?q=<prefix>`)."""
+    if spec.type != "string" or spec.lookup is None:
+        return None
+    return reverse("audiences:field_values", args=[spec.name])
+
+
+def profile_rule_builder(
+    *, rule: Any, id: str = "audience-rule", name: str = "rule", errors=()
+) -> RuleBuilder:
+    return rule_builder(
+        id=id,
+        name=name,
+        rule=rule,
+        fields=PROFILE_FIELDS,
+        suggestions=profile_value_suggestions_url,
+        errors=errors,
+        palette_title="Profile fields",
+    )

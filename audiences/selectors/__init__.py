@@ -1,0 +1,1 @@
+"""Reads of `audiences` (house style: selectors). One module per part: `audiences.py`, ..."""

@@ -1,0 +1,1 @@
+"""Writes of `audiences` (house style: services). One module per part: `audiences.py`, ..."""
