@@ -2,4 +2,16 @@
 
 from django.urls import path
 
-urlpatterns: list = []
+from . import api
+
+urlpatterns: list = [
+    path(
+        "event-configurations/", api.ConfigurationListApi.as_view(), name="event-configuration-list"
+    ),
+    path(
+        "event-configurations/<int:pk>/",
+        api.ConfigurationDetailApi.as_view(),
+        name="event-configuration-detail",
+    ),
+    path("events/", api.EventsApi.as_view(), name="events"),
+]

@@ -1,0 +1,212 @@
+"""The set-based SQL of ingestion: each function is one or two statements for the whole batch,
+whatever its size (arrays bound as parameters and `unnest`-ed server side).
+
+Lock order is deterministic (identities and `_id`s are inserted sorted), so two requests
+carrying overlapping identities or `_id`s wait for each other instead of deadlocking.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+import psycopg
+from django.db import connection
+
+from audiences.models import Identity, Profile
+from events.models import Event, EventMatch
+
+if TYPE_CHECKING:
+    from .ingestion import _Item
+
+EVENT_TABLE = Event._meta.db_table
+MATCH_TABLE = EventMatch._meta.db_table
+IDENTITY_TABLE = Identity._meta.db_table
+PROFILE_TABLE = Profile._meta.db_table
+ACCEPTED = Event.Status.ACCEPTED
+
+
+def _cursor() -> psycopg.Cursor:
+    """A server-side-binding psycopg cursor on Django's connection (same transaction): arrays
+    travel as parameters instead of being spelled out as SQL literals."""
+    connection.ensure_connection()
+    return psycopg.Cursor(connection.connection)
+
+
+def _accepted(items: Iterable[_Item]) -> list[_Item]:
+    return [item for item in items if item.status == ACCEPTED]
+
+
+def mark_processed_duplicates(items: list[_Item]) -> None:
+    """Items whose `_id` was already processed (by an earlier request) become duplicates."""
+    ids = [
+        item.external_id
+        for item in items
+        if item.external_id and item.status != Event.Status.DUPLICATE
+    ]
+    if not ids:
+        return
+    with _cursor() as cursor:
+        cursor.execute(
+            f"SELECT external_id FROM {EVENT_TABLE} WHERE external_id = ANY(%s) AND NOT (status = 'duplicate')",
+            (ids,),
+        )
+        processed = {row[0] for row in cursor.fetchall()}
+    for item in items:
+        if item.external_id in processed and item.status != Event.Status.DUPLICATE:
+            item.mark_duplicate()
+
+
+def resolve_profiles(items: list[_Item]) -> tuple[set[int], set[int]]:
+    """Set `item.profiles` for every unitary match: the profile holding the identity
+    (namespace, identifier), created with that identity when unknown.
+    Returns (ids of profiles created here, ids of test profiles among those found)."""
+    wanted: set[tuple[str, str]] = set()
+    for item in _accepted(items):
+        for config in item.configurations:
+            if config.is_unitary:
+                wanted.add((config.namespace, config.identifier(item.payload)))
+    if not wanted:
+        return set(), set()
+    keys = sorted(wanted)
+    found, test_ids = _find_identities(keys)
+    created: set[int] = set()
+    missing = [key for key in keys if key not in found]
+    if missing:
+        created = _create_profiles(missing, found)
+    for item in _accepted(items):
+        for config in item.configurations:
+            if config.is_unitary:
+                item.profiles[config.id] = found[
+                    (config.namespace, config.identifier(item.payload))
+                ]
+    return created, test_ids
+
+
+def _find_identities(keys: list[tuple[str, str]]) -> tuple[dict[tuple[str, str], int], set[int]]:
+    with _cursor() as cursor:
+        cursor.execute(
+            f"SELECT i.namespace, i.value, i.profile_id, p.is_test FROM {IDENTITY_TABLE} i "
+            f"JOIN unnest(%s::text[], %s::text[]) AS k(namespace, value) "
+            f"ON i.namespace = k.namespace AND i.value = k.value "
+            f"JOIN {PROFILE_TABLE} p ON p.id = i.profile_id",
+            ([k[0] for k in keys], [k[1] for k in keys]),
+        )
+        rows = cursor.fetchall()
+    return {(ns, value): pid for ns, value, pid, _ in rows}, {
+        pid for *_, pid, is_test in rows if is_test
+    }
+
+
+def _create_profiles(missing: list[tuple[str, str]], found: dict[tuple[str, str], int]) -> set[int]:
+    """One new profile per unknown identity. An identity a concurrent request created first
+    wins: ours is dropped and theirs used."""
+    profiles = Profile.objects.bulk_create([Profile() for _ in missing])
+    profile_ids = [profile.pk for profile in profiles]
+    with _cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {IDENTITY_TABLE} (profile_id, namespace, value) "
+            f"SELECT * FROM unnest(%s::bigint[], %s::text[], %s::text[]) "
+            f"ON CONFLICT (namespace, value) DO NOTHING RETURNING namespace, value, profile_id",
+            (profile_ids, [k[0] for k in missing], [k[1] for k in missing]),
+        )
+        inserted = {(ns, value): pid for ns, value, pid in cursor.fetchall()}
+    found.update(inserted)
+    lost = [key for key in missing if key not in inserted]
+    if lost:
+        Profile.objects.filter(pk__in=set(profile_ids) - set(inserted.values())).delete()
+        found.update(_find_identities(lost)[0])
+    return set(inserted.values())
+
+
+def append_events(items: list[_Item], received_at: dt.datetime) -> None:
+    """Insert one log row per item. Items claiming an `_id` insert with ON CONFLICT DO NOTHING
+    against the partial unique index: a row that did not go in lost the race to a concurrent
+    request and is logged as a duplicate instead."""
+    with _cursor() as cursor:
+        cursor.execute(
+            f"SELECT nextval(pg_get_serial_sequence('{EVENT_TABLE}', 'id')) FROM generate_series(1, %s)",
+            (len(items),),
+        )
+        for item, (event_id,) in zip(items, cursor.fetchall(), strict=True):
+            item.event_id = event_id
+        claiming = sorted(
+            (item for item in items if item.external_id and item.status != Event.Status.DUPLICATE),
+            key=lambda item: item.external_id,
+        )
+        others = [
+            item
+            for item in items
+            if not (item.external_id and item.status != Event.Status.DUPLICATE)
+        ]
+        if claiming:
+            cursor.execute(
+                _insert_events_sql()
+                + " ON CONFLICT (external_id) WHERE NOT (status = 'duplicate') DO NOTHING RETURNING id",
+                _event_columns(claiming, received_at),
+            )
+            inserted = {row[0] for row in cursor.fetchall()}
+            lost = [item for item in claiming if item.event_id not in inserted]
+            for item in lost:
+                item.mark_duplicate()
+            others.extend(lost)
+        if others:
+            cursor.execute(_insert_events_sql(), _event_columns(others, received_at))
+
+
+def _insert_events_sql() -> str:
+    return (
+        f"INSERT INTO {EVENT_TABLE} (id, external_id, status, reason, payload, profile_id, occurred_at, received_at) "
+        f"SELECT id, external_id, status, reason, payload::jsonb, profile_id, occurred_at, %s "
+        f"FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[], %s::bigint[], %s::timestamptz[]) "
+        f"AS t(id, external_id, status, reason, payload, profile_id, occurred_at)"
+    )
+
+
+def _event_columns(items: list[_Item], received_at: dt.datetime) -> tuple:
+    return (
+        received_at,
+        [item.event_id for item in items],
+        [item.external_id for item in items],
+        [str(item.status) for item in items],
+        [item.reason for item in items],
+        [item.payload_json for item in items],
+        [item.profile_id for item in items],
+        [item.occurred_at for item in items],
+    )
+
+
+def append_matches(items: list[_Item]) -> None:
+    """One match row per (accepted event, configuration)."""
+    rows = [
+        (item.event_id, config.id, item.profiles.get(config.id), item.occurred_at)
+        for item in _accepted(items)
+        for config in item.configurations
+    ]
+    if not rows:
+        return
+    event_ids, config_ids, profile_ids, times = (list(column) for column in zip(*rows, strict=True))
+    with _cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {MATCH_TABLE} (event_id, configuration_id, profile_id, occurred_at) "
+            f"SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::timestamptz[])",
+            (event_ids, config_ids, profile_ids, times),
+        )
+
+
+def drop_unused_profiles(created: set[int], items: list[_Item]) -> None:
+    """A profile created for an item that turned out a duplicate (concurrent copy) goes again."""
+    if not created:
+        return
+    used = {pid for item in _accepted(items) for pid in item.profiles.values()}
+    unused = created - used
+    if unused:
+        Profile.objects.filter(pk__in=unused).delete()
+        created -= unused
+
+
+def announce_new_profiles(created: set[int], items: list[_Item]) -> None:
+    """Tell whoever follows profile changes (audience qualification) about new profiles."""
+    # Wired to audiences.profile_changes once that hook exists.
+    return None
