@@ -1,8 +1,11 @@
 """The set-based SQL of ingestion: each function is one or two statements for the whole batch,
-whatever its size (arrays bound as parameters and `unnest`-ed server side).
+whatever its size.
 
-Lock order is deterministic (identities and `_id`s are inserted sorted), so two requests
-carrying overlapping identities or `_id`s wait for each other instead of deadlocking.
+On PostgreSQL (production, tests, benchmarks) arrays are bound as parameters and `unnest`-ed
+server side. Lock order is deterministic (identities and `_id`s are inserted sorted), so two
+requests carrying overlapping identities or `_id`s wait for each other instead of deadlocking.
+On the embedded SQLite default (`make run`), whose IMMEDIATE transactions serialise writers,
+the same steps run through the ORM (the `_portable` functions).
 """
 
 from __future__ import annotations
@@ -25,6 +28,12 @@ MATCH_TABLE = EventMatch._meta.db_table
 IDENTITY_TABLE = Identity._meta.db_table
 PROFILE_TABLE = Profile._meta.db_table
 ACCEPTED = Event.Status.ACCEPTED
+DUPLICATE = Event.Status.DUPLICATE
+Key = tuple[str, str]  # (namespace, identity value)
+
+
+def _postgres() -> bool:
+    return connection.vendor == "postgresql"
 
 
 def _cursor() -> psycopg.Cursor:
@@ -38,23 +47,25 @@ def _accepted(items: Iterable[_Item]) -> list[_Item]:
     return [item for item in items if item.status == ACCEPTED]
 
 
+def _claims_id(item: _Item) -> bool:
+    return bool(item.external_id) and item.status != DUPLICATE
+
+
 def mark_processed_duplicates(items: list[_Item]) -> None:
     """Items whose `_id` was already processed (by an earlier request) become duplicates."""
-    ids = [
-        item.external_id
-        for item in items
-        if item.external_id and item.status != Event.Status.DUPLICATE
-    ]
+    ids = [item.external_id for item in items if _claims_id(item)]
     if not ids:
         return
-    with _cursor() as cursor:
-        cursor.execute(
-            f"SELECT external_id FROM {EVENT_TABLE} WHERE external_id = ANY(%s) AND NOT (status = 'duplicate')",
-            (ids,),
-        )
-        processed = {row[0] for row in cursor.fetchall()}
+    if _postgres():
+        sql = f"SELECT external_id FROM {EVENT_TABLE} WHERE external_id = ANY(%s) AND NOT (status = 'duplicate')"
+        with _cursor() as cursor:
+            cursor.execute(sql, (ids,))
+            processed = {row[0] for row in cursor.fetchall()}
+    else:
+        rows = Event.objects.filter(external_id__in=ids).exclude(status=DUPLICATE)
+        processed = set(rows.values_list("external_id", flat=True))
     for item in items:
-        if item.external_id in processed and item.status != Event.Status.DUPLICATE:
+        if _claims_id(item) and item.external_id in processed:
             item.mark_duplicate()
 
 
@@ -62,7 +73,7 @@ def resolve_profiles(items: list[_Item]) -> tuple[set[int], set[int]]:
     """Set `item.profiles` for every unitary match: the profile holding the identity
     (namespace, identifier), created with that identity when unknown.
     Returns (ids of profiles created here, ids of test profiles among those found)."""
-    wanted: set[tuple[str, str]] = set()
+    wanted: set[Key] = set()
     for item in _accepted(items):
         for config in item.configurations:
             if config.is_unitary:
@@ -71,47 +82,49 @@ def resolve_profiles(items: list[_Item]) -> tuple[set[int], set[int]]:
         return set(), set()
     keys = sorted(wanted)
     found, test_ids = _find_identities(keys)
-    created: set[int] = set()
     missing = [key for key in keys if key not in found]
-    if missing:
-        created = _create_profiles(missing, found)
+    created = _create_profiles(missing, found) if missing else set()
     for item in _accepted(items):
         for config in item.configurations:
             if config.is_unitary:
-                item.profiles[config.id] = found[
-                    (config.namespace, config.identifier(item.payload))
-                ]
+                key = (config.namespace, config.identifier(item.payload))
+                item.profiles[config.id] = found[key]
     return created, test_ids
 
 
-def _find_identities(keys: list[tuple[str, str]]) -> tuple[dict[tuple[str, str], int], set[int]]:
+def _find_identities(keys: list[Key]) -> tuple[dict[Key, int], set[int]]:
+    """{key: profile id} of the known identities, and which of those profiles are test ones."""
+    if not _postgres():
+        return _find_identities_portable(keys)
+    sql = (
+        f"SELECT i.namespace, i.value, i.profile_id, p.is_test FROM {IDENTITY_TABLE} i "
+        f"JOIN unnest(%s::text[], %s::text[]) AS k(namespace, value) "
+        f"ON i.namespace = k.namespace AND i.value = k.value "
+        f"JOIN {PROFILE_TABLE} p ON p.id = i.profile_id"
+    )
     with _cursor() as cursor:
-        cursor.execute(
-            f"SELECT i.namespace, i.value, i.profile_id, p.is_test FROM {IDENTITY_TABLE} i "
-            f"JOIN unnest(%s::text[], %s::text[]) AS k(namespace, value) "
-            f"ON i.namespace = k.namespace AND i.value = k.value "
-            f"JOIN {PROFILE_TABLE} p ON p.id = i.profile_id",
-            ([k[0] for k in keys], [k[1] for k in keys]),
-        )
+        cursor.execute(sql, ([k[0] for k in keys], [k[1] for k in keys]))
         rows = cursor.fetchall()
-    return {(ns, value): pid for ns, value, pid, _ in rows}, {
-        pid for *_, pid, is_test in rows if is_test
-    }
+    found = {(namespace, value): pid for namespace, value, pid, _ in rows}
+    return found, {pid for _, _, pid, is_test in rows if is_test}
 
 
-def _create_profiles(missing: list[tuple[str, str]], found: dict[tuple[str, str], int]) -> set[int]:
+def _create_profiles(missing: list[Key], found: dict[Key, int]) -> set[int]:
     """One new profile per unknown identity. An identity a concurrent request created first
-    wins: ours is dropped and theirs used."""
+    wins: our profile for it is dropped and theirs used."""
     profiles = Profile.objects.bulk_create([Profile() for _ in missing])
     profile_ids = [profile.pk for profile in profiles]
-    with _cursor() as cursor:
-        cursor.execute(
+    if _postgres():
+        sql = (
             f"INSERT INTO {IDENTITY_TABLE} (profile_id, namespace, value) "
             f"SELECT * FROM unnest(%s::bigint[], %s::text[], %s::text[]) "
-            f"ON CONFLICT (namespace, value) DO NOTHING RETURNING namespace, value, profile_id",
-            (profile_ids, [k[0] for k in missing], [k[1] for k in missing]),
+            f"ON CONFLICT (namespace, value) DO NOTHING RETURNING namespace, value, profile_id"
         )
-        inserted = {(ns, value): pid for ns, value, pid in cursor.fetchall()}
+        with _cursor() as cursor:
+            cursor.execute(sql, (profile_ids, [k[0] for k in missing], [k[1] for k in missing]))
+            inserted = {(ns, value): pid for ns, value, pid in cursor.fetchall()}
+    else:
+        inserted = _insert_identities_portable(profile_ids, missing)
     found.update(inserted)
     lost = [key for key in missing if key not in inserted]
     if lost:
@@ -121,9 +134,12 @@ def _create_profiles(missing: list[tuple[str, str]], found: dict[tuple[str, str]
 
 
 def append_events(items: list[_Item], received_at: dt.datetime) -> None:
-    """Insert one log row per item. Items claiming an `_id` insert with ON CONFLICT DO NOTHING
-    against the partial unique index: a row that did not go in lost the race to a concurrent
-    request and is logged as a duplicate instead."""
+    """Insert one log row per item (ids drawn first, so each item knows its row). Items
+    claiming an `_id` insert with ON CONFLICT DO NOTHING against the partial unique index: a row
+    that did not go in lost the race to a concurrent request and is logged as a duplicate."""
+    if not _postgres():
+        _append_events_portable(items, received_at)
+        return
     with _cursor() as cursor:
         cursor.execute(
             f"SELECT nextval(pg_get_serial_sequence('{EVENT_TABLE}', 'id')) FROM generate_series(1, %s)",
@@ -132,17 +148,12 @@ def append_events(items: list[_Item], received_at: dt.datetime) -> None:
         for item, (event_id,) in zip(items, cursor.fetchall(), strict=True):
             item.event_id = event_id
         claiming = sorted(
-            (item for item in items if item.external_id and item.status != Event.Status.DUPLICATE),
-            key=lambda item: item.external_id,
+            (item for item in items if _claims_id(item)), key=lambda item: item.external_id
         )
-        others = [
-            item
-            for item in items
-            if not (item.external_id and item.status != Event.Status.DUPLICATE)
-        ]
+        others = [item for item in items if not _claims_id(item)]
         if claiming:
             cursor.execute(
-                _insert_events_sql()
+                _INSERT_EVENTS
                 + " ON CONFLICT (external_id) WHERE NOT (status = 'duplicate') DO NOTHING RETURNING id",
                 _event_columns(claiming, received_at),
             )
@@ -152,16 +163,15 @@ def append_events(items: list[_Item], received_at: dt.datetime) -> None:
                 item.mark_duplicate()
             others.extend(lost)
         if others:
-            cursor.execute(_insert_events_sql(), _event_columns(others, received_at))
+            cursor.execute(_INSERT_EVENTS, _event_columns(others, received_at))
 
 
-def _insert_events_sql() -> str:
-    return (
-        f"INSERT INTO {EVENT_TABLE} (id, external_id, status, reason, payload, profile_id, occurred_at, received_at) "
-        f"SELECT id, external_id, status, reason, payload::jsonb, profile_id, occurred_at, %s "
-        f"FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[], %s::bigint[], %s::timestamptz[]) "
-        f"AS t(id, external_id, status, reason, payload, profile_id, occurred_at)"
-    )
+_INSERT_EVENTS = (
+    f"INSERT INTO {EVENT_TABLE} (id, external_id, status, reason, payload, profile_id, occurred_at, received_at) "
+    f"SELECT id, external_id, status, reason, payload::jsonb, profile_id, occurred_at, %s "
+    f"FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[], %s::bigint[], %s::timestamptz[]) "
+    f"AS t(id, external_id, status, reason, payload, profile_id, occurred_at)"
+)
 
 
 def _event_columns(items: list[_Item], received_at: dt.datetime) -> tuple:
@@ -186,12 +196,20 @@ def append_matches(items: list[_Item]) -> None:
     ]
     if not rows:
         return
-    event_ids, config_ids, profile_ids, times = (list(column) for column in zip(*rows, strict=True))
+    if not _postgres():
+        EventMatch.objects.bulk_create(
+            [
+                EventMatch(event_id=e, configuration_id=c, profile_id=p, occurred_at=t)
+                for e, c, p, t in rows
+            ]
+        )
+        return
+    columns = tuple(list(column) for column in zip(*rows, strict=True))
     with _cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {MATCH_TABLE} (event_id, configuration_id, profile_id, occurred_at) "
             f"SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::timestamptz[])",
-            (event_ids, config_ids, profile_ids, times),
+            columns,
         )
 
 
@@ -210,3 +228,50 @@ def announce_new_profiles(created: set[int], items: list[_Item]) -> None:
     """Tell whoever follows profile changes (audience qualification) about new profiles."""
     # Wired to audiences.profile_changes once that hook exists.
     return None
+
+
+# --- The embedded SQLite default: the same steps through the ORM -------------------------------
+
+
+def _find_identities_portable(keys: list[Key]) -> tuple[dict[Key, int], set[int]]:
+    found: dict[Key, int] = {}
+    test_ids: set[int] = set()
+    by_namespace: dict[str, list[str]] = {}
+    for namespace, value in keys:
+        by_namespace.setdefault(namespace, []).append(value)
+    for namespace, values in by_namespace.items():
+        rows = Identity.objects.filter(namespace=namespace, value__in=values)
+        for value, profile_id, is_test in rows.values_list(
+            "value", "profile_id", "profile__is_test"
+        ):
+            found[(namespace, value)] = profile_id
+            if is_test:
+                test_ids.add(profile_id)
+    return found, test_ids
+
+
+def _insert_identities_portable(profile_ids: list[int], keys: list[Key]) -> dict[Key, int]:
+    identities = [
+        Identity(profile_id=pid, namespace=namespace, value=value)
+        for pid, (namespace, value) in zip(profile_ids, keys, strict=True)
+    ]
+    Identity.objects.bulk_create(identities, ignore_conflicts=True)
+    mine = set(profile_ids)
+    return {key: pid for key, pid in _find_identities_portable(keys)[0].items() if pid in mine}
+
+
+def _append_events_portable(items: list[_Item], received_at: dt.datetime) -> None:
+    rows = [
+        Event(
+            external_id=item.external_id,
+            status=item.status,
+            reason=item.reason,
+            payload=item.payload,
+            profile_id=item.profile_id,
+            occurred_at=item.occurred_at,
+            received_at=received_at,
+        )
+        for item in items
+    ]
+    for item, event in zip(items, Event.objects.bulk_create(rows), strict=True):
+        item.event_id = event.pk

@@ -337,3 +337,34 @@ def test_dotted_paths_read_nested_payloads(db):
     )
     assert result.status == "accepted"
     assert Identity.objects.filter(value="zoe@example.com").exists()
+
+
+def test_the_embedded_database_path_gives_the_same_answers(purchase, monkeypatch):
+    """`make run` uses SQLite: ingestion then goes through the ORM, with the same outcomes."""
+    from events.services import storage
+
+    monkeypatch.setattr(storage, "_postgres", lambda: False)
+    ana = Profile.objects.create(first_name="Ana", is_test=True)
+    Identity.objects.create(profile=ana, namespace="email", value="ana@example.com")
+    events_ingest(items=[purchase_event(_id="seen")])
+    results = events_ingest(
+        items=[
+            purchase_event(_id="seen"),
+            purchase_event(_id="new", email="bob@example.com"),
+            purchase_event(_id="bad", amount="x"),
+            purchase_event(email="bob@example.com"),
+        ]
+    )
+    assert statuses(results) == [
+        ("duplicate", [], None),
+        ("accepted", ["purchase"], None),
+        ("discarded", [], "invalid_type:amount"),
+        ("accepted", ["purchase"], None),
+    ]
+    bob = Identity.objects.get(value="bob@example.com").profile_id
+    assert list(EventMatch.objects.order_by("id").values_list("profile_id", flat=True)) == [
+        ana.pk,
+        bob,
+        bob,
+    ]
+    assert Event.objects.count() == 5
