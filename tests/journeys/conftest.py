@@ -9,3 +9,11 @@ def audience(db):
         name="Seed audience",
         rule={"all": [{"field": "city", "op": "in", "value": ["Atlanta"]}]},
     )
+
+
+@pytest.fixture(autouse=True)
+def seed_purchase_event(db):
+    """The seed's purchase event (events demo data): the seed journey waits for it."""
+    from events import demo
+
+    demo.load()

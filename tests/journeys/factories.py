@@ -40,3 +40,23 @@ def chain(audience_id: int, *nodes: dict[str, Any]) -> dict[str, Any]:
 
 EMAIL = {"subject": "Hi {{ profile.first_name }}", "html": "<p>Hello</p>", "text": "Hello"}
 PUSH = {"title": "Hi", "body": "Hello"}
+
+
+def make_event_configuration(name: str, *, type: str = "unitary", namespace: str = "email"):
+    """An event configuration named `name` (created or replaced), with an `email` field and,
+    for unitary events, that namespace."""
+    from events.models import EventConfiguration
+
+    unitary = type == "unitary"
+    config, _ = EventConfiguration.objects.update_or_create(
+        name=name,
+        defaults={
+            "type": type,
+            "id_type": "rule_based",
+            "fields": [{"path": "email", "type": "string", "required": unitary}],
+            "condition": {"field": "email", "op": "is_set"},
+            "namespace": namespace if unitary else "",
+            "profile_id_field": "email" if unitary else "",
+        },
+    )
+    return config
