@@ -23,7 +23,16 @@ class Periodic:
 
 
 # Cadences: see each comment. Add an entry here, never in the admin.
-PERIODIC_TASKS: list[Periodic] = []
+PERIODIC_TASKS: list[Periodic] = [
+    Periodic(
+        name="channels-tick",
+        task="channels.tick",
+        every_seconds=5,
+        expires_seconds=5,
+        comment="Every 5 s: re-queue sends lost with a dead worker (lease expired) and start "
+        "delivery of due messages (retries after back-off). New messages are kicked on commit.",
+    ),
+]
 
 
 def sync_periodic_tasks(**_: Any) -> None:

@@ -2,9 +2,12 @@
 
 from django.urls import path
 
+from journeys.channels.urls import urlpatterns as channel_urlpatterns
+
 from . import views
 
 app_name = "journeys"
 urlpatterns: list = [
     path("journeys/", views.journey_list, name="list"),
+    *channel_urlpatterns,
 ]

@@ -149,3 +149,39 @@ def screenshot(page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+# --- Real peers: an SMTP server and an HTTP listener on loopback ---------------------------------
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """aiosmtpd on loopback; Django's email settings point at it. For a worker process pass
+    `extra_env={"EMAIL_URL": smtp_server.url}`. Received: `smtp_server.messages` (parsed)."""
+    from tests.peers import SmtpSink
+
+    sink = SmtpSink().start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", sink.port
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_USE_SSL = settings.EMAIL_USE_TLS = False
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture
+def http_listener(settings):
+    """An HTTP listener on loopback that records requests (`http_listener.requests`) and answers
+    `http_listener.respond(fn)`; FCM_ENDPOINT points at it and SMS_ENDPOINT at its `/sms`.
+    For a worker process pass `extra_env=http_listener_env(http_listener)`."""
+    from tests.peers import HttpListener
+
+    listener = HttpListener().start()
+    settings.FCM_ENDPOINT = listener.url
+    settings.SMS_ENDPOINT = f"{listener.url}/sms"
+    yield listener
+    listener.stop()
+
+
+def http_listener_env(listener) -> dict[str, str]:
+    return {"FCM_ENDPOINT": listener.url, "SMS_ENDPOINT": f"{listener.url}/sms"}

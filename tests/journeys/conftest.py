@@ -1,6 +1,14 @@
+"""Fixtures for the journeys tests: an audience; profiles ready to receive messages."""
+
+from __future__ import annotations
+
+import itertools
+
 import pytest
 
-from audiences.models import Audience
+from audiences.models import Audience, Identity, Profile
+
+_numbers = itertools.count(1)
 
 
 @pytest.fixture
@@ -17,3 +25,28 @@ def seed_purchase_event(db):
     from events import demo
 
     demo.load()
+
+
+def create_profile(*, email: str | None = "", consent: bool = True, **fields) -> Profile:
+    """A profile with an `email` identity (generated unless given; None: no email) and consent
+    on every channel unless `consent=False`."""
+    number = next(_numbers)
+    defaults = {
+        "first_name": f"Person{number}",
+        "consent_email": consent,
+        "consent_push": consent,
+        "consent_sms": consent,
+        "push_tokens": [f"device-{number}"],
+        "phone": f"+1404555{number:04d}",
+    }
+    profile = Profile.objects.create(**(defaults | fields))
+    if email is not None:
+        Identity.objects.create(
+            profile=profile, namespace="email", value=email or f"person{number}@example.com"
+        )
+    return profile
+
+
+@pytest.fixture
+def make_profile(db):
+    return create_profile

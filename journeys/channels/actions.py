@@ -1,0 +1,177 @@
+"""Custom actions: an HTTP call configured by an admin (`CustomAction`).
+
+- URL: static, http(s), port 80/443; loopback/private addresses only when
+  CUSTOM_ACTIONS_ALLOW_LOOPBACK (tests, local demos) — checked at save and again at call time.
+- Payload: the Jinja2 template rendered with `params`, `profile`, `event`, must be JSON.
+- Headers: secret values are stored, sent, never shown back (see `masked_headers`).
+- Retries: three, except on 401/403/404. The `Idempotency-Key` header is the message key.
+- Per-host cap: calls per minute counted in `HostCallWindow`, in the same transaction that marks
+  the message `sending`; over the cap, the message waits for the next minute (not an attempt).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import json
+import socket
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from journeys.models import Channel, CustomAction, HostCallWindow
+
+from .delivery import Outcome, Outgoing, Sender
+from .http import http_client
+from .render import RenderError, render, template_context
+
+SECRET_MASK = "••••••••"
+NO_RETRY_STATUSES = {401, 403, 404}
+
+
+def url_problem(url: str) -> str:
+    """Why a custom action may not call `url` ('' if it may)."""
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        return "must be an http:// or https:// URL"
+    allow_loopback = getattr(settings, "CUSTOM_ACTIONS_ALLOW_LOOPBACK", False)
+    try:
+        port = parts.port
+    except ValueError:
+        return "invalid port"
+    if port not in (None, 80, 443) and not allow_loopback:
+        return "port must be 80 or 443"
+    if allow_loopback:
+        return ""
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(parts.hostname, port or 443)}
+    except socket.gaierror:
+        return f"host {parts.hostname!r} does not resolve"
+    for address in addresses:
+        ip = ipaddress.ip_address(address.split("%")[0])
+        if (
+            ip.is_loopback
+            or ip.is_private
+            or ip.is_link_local
+            or ip.is_reserved
+            or ip.is_unspecified
+        ):
+            return f"host {parts.hostname!r} is a local or private address"
+    return ""
+
+
+def masked_headers(headers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Headers as shown to people: secret values replaced by a mask."""
+    return [
+        {**h, "value": SECRET_MASK if h.get("secret") else h.get("value", "")}
+        for h in headers or []
+    ]
+
+
+def merge_headers(
+    submitted: list[dict[str, Any]], stored: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Submitted headers, where a secret left as the mask keeps its stored value."""
+    previous = {h.get("name", "").lower(): h.get("value", "") for h in stored or []}
+    merged = []
+    for header in submitted:
+        value = header.get("value", "")
+        if header.get("secret") and value in (SECRET_MASK, ""):
+            value = previous.get(header.get("name", "").lower(), "")
+        merged.append(
+            {"name": header.get("name", ""), "value": value, "secret": bool(header.get("secret"))}
+        )
+    return merged
+
+
+class ActionSender(Sender):
+    channel = Channel.ACTION
+    retry_delays = (10, 60, 300)  # three retries
+
+    def open(self) -> None:
+        self.actions: dict[int, CustomAction] = {}
+
+    def _action(self, item: Outgoing) -> CustomAction | None:
+        action_id = item.body.get("action_id")
+        if action_id not in self.actions:
+            self.actions[action_id] = CustomAction.objects.filter(pk=action_id).first()
+        return self.actions[action_id]
+
+    def before_send(self, item: Outgoing) -> Outcome | None:
+        """Count this call against its host's cap for the current minute, or defer."""
+        action = self._action(item)
+        if action is None or not action.enabled:
+            return Outcome("failed", reason="custom action deleted or disabled")
+        host = (urlsplit(action.url).hostname or "").lower()
+        window = timezone.now().replace(second=0, microsecond=0)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {HostCallWindow._meta.db_table} AS w (host, window_start, calls) VALUES (%s, %s, 1)"
+                " ON CONFLICT (host, window_start) DO UPDATE SET calls = w.calls + 1 WHERE w.calls < %s"
+                " RETURNING calls",
+                [host, window, action.max_calls_per_minute],
+            )
+            if cursor.fetchone() is None:
+                return Outcome(
+                    "defer",
+                    reason=f"{host}: over {action.max_calls_per_minute} calls per minute",
+                    retry_at=window + dt.timedelta(minutes=1),
+                )
+        return None
+
+    def send(self, item: Outgoing) -> Outcome:
+        action = self._action(item)
+        if action is None:
+            return Outcome("failed", reason="custom action deleted")
+        problem = url_problem(action.url)
+        if problem:
+            return Outcome("failed", reason=f"url {problem}")
+        try:
+            content = _payload(action, item)
+        except RenderError as exc:
+            return Outcome("failed", reason=f"template error in {exc}")
+        except ValueError as exc:
+            return Outcome("failed", reason=f"payload is not valid JSON: {exc}")
+        headers = {h["name"]: h.get("value", "") for h in action.headers or [] if h.get("name")}
+        headers["Idempotency-Key"] = item.key
+        if content is not None:
+            headers.setdefault("Content-Type", "application/json")
+        try:
+            response = http_client().request(
+                action.method,
+                action.url,
+                content=content,
+                headers=headers,
+                timeout=action.timeout_seconds,
+            )
+        except httpx.HTTPError as exc:
+            return Outcome("retry", reason=f"{action.name}: {type(exc).__name__}")
+        answer = f"{response.status_code} {response.text[:1000]}"
+        if 200 <= response.status_code < 300:
+            return Outcome("sent", response=answer)
+        if response.status_code in NO_RETRY_STATUSES:
+            return Outcome(
+                "failed", response=answer, reason=f"{action.name}: HTTP {response.status_code}"
+            )
+        return Outcome(
+            "retry", response=answer, reason=f"{action.name}: HTTP {response.status_code}"
+        )
+
+
+def _payload(action: CustomAction, item: Outgoing) -> bytes | None:
+    """Render params, then the payload template; GET sends no body."""
+    if action.method == "GET" or not action.payload_template.strip():
+        return None
+    context = template_context(item)
+    params = {
+        name: render(value, context, field=f"params.{name}") if isinstance(value, str) else value
+        for name, value in (item.body.get("params") or {}).items()
+    }
+    for name in action.parameters or []:
+        params.setdefault(name, "")
+    text = render(action.payload_template, {**context, "params": params}, field="payload_template")
+    return json.dumps(json.loads(text)).encode()
