@@ -8,7 +8,7 @@ Requesting messages
     Validate a message body (templates checked; errors raise ``ChannelRequestError`` with
     ``.field`` such as ``"email.subject"``) and return its content id (one row per distinct
     body). Bodies: email ``{"subject", "html", "text"}``, push ``{"title", "body"}``,
-    sms ``{"text"}``.
+    sms ``{"body"}``.
 ``message_request(*, key, channel, profile_id, content=None, content_id=None, run_id=None,
 node_id="", journey_version_id=None, is_test=False, context=None) -> MessageRequestResult``
     One message to one profile. Idempotent by ``key`` (use ``message_key(run_id=, node_id=,

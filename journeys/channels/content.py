@@ -19,8 +19,8 @@ from journeys.templating import check_template
 # Fields each channel's body accepts; the first ones listed are required.
 CHANNEL_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     Channel.EMAIL: (("subject",), ("html", "text")),
-    Channel.PUSH: (("title", "body"), ()),
-    Channel.SMS: (("text",), ()),
+    Channel.PUSH: (("body",), ("title",)),
+    Channel.SMS: (("body",), ()),
 }
 MAX_SUBJECT_CHARS = 500
 

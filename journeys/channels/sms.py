@@ -28,7 +28,7 @@ class SmsSender(Sender):
         if not settings.SMS_ENDPOINT:
             return Outcome("retry", reason="SMS_ENDPOINT is not configured")
         try:
-            text = render(item.body.get("text", ""), template_context(item), field="text").strip()
+            text = render(item.body.get("body", ""), template_context(item), field="body").strip()
         except RenderError as exc:
             return Outcome("failed", reason=f"template error in {exc}")
         if not text:

@@ -33,7 +33,7 @@ class MessageContent(models.Model):
     content row and 20,000 tiny message rows.
 
     `body` by channel: email `{"subject", "html", "text"}`, push `{"title", "body"}`,
-    sms `{"text"}`, action `{"action_id", "params"}`; strings are Jinja2 templates.
+    sms `{"body"}`, action `{"action_id", "params"}`; strings are Jinja2 templates.
     """
 
     digest = models.CharField(max_length=64, unique=True)
