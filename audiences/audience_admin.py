@@ -1,0 +1,64 @@
+"""Django admin for audiences: the rule shown as a sentence, its JSON validated on save with
+the same checks as the API (errors name the rule path), and the current member count."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.contrib.humanize.templatetags.humanize import intcomma
+
+from audiences.models import Audience
+from audiences.rules import PROFILE_FIELDS
+from audiences.rules.describe import describe_rule
+from audiences.selectors.audiences import audience_count
+from audiences.services.audiences import audience_validate
+
+
+class AudienceAdminForm(forms.ModelForm):
+    class Meta:
+        model = Audience
+        fields = ["name", "description", "rule"]
+        widgets = {
+            "rule": forms.Textarea(
+                attrs={"rows": 14, "cols": 90, "style": "font-family: monospace"}
+            )
+        }
+
+    def clean(self):
+        """The service's validation, each error put on its form field (`rule.all[1].op` on rule)."""
+        cleaned = super().clean()
+        if "name" not in cleaned or "rule" not in cleaned:
+            return cleaned  # Django already reported what is missing or not JSON
+        errors = audience_validate(
+            name=cleaned["name"],
+            rule=cleaned["rule"],
+            audience=self.instance if self.instance.pk else None,
+        )
+        for error in errors:
+            field = "name" if error["field"] == "name" else "rule"
+            self.add_error(
+                field,
+                f"{error['field']}: {error['message']}" if field == "rule" else error["message"],
+            )
+        return cleaned
+
+
+@admin.register(Audience)
+class AudienceAdmin(admin.ModelAdmin):
+    form = AudienceAdminForm
+    list_display = ["name", "rule_readable", "updated_at"]
+    search_fields = ["name", "description"]
+    readonly_fields = ["rule_readable", "profile_count", "created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["name", "description"]}),
+        ("Rule", {"fields": ["rule_readable", "rule", "profile_count"]}),
+        ("History", {"fields": ["created_at", "updated_at"]}),
+    ]
+
+    @admin.display(description="Rule")
+    def rule_readable(self, audience: Audience) -> str:
+        return describe_rule(audience.rule, PROFILE_FIELDS) if audience.rule else "—"
+
+    @admin.display(description="Profiles now")
+    def profile_count(self, audience: Audience) -> str:
+        return intcomma(audience_count(audience=audience)) if audience.pk else "—"
