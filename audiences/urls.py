@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import audience_views, views
+from . import audience_views, profile_views
 
 app_name = "audiences"
 urlpatterns: list = [
@@ -14,6 +14,9 @@ urlpatterns: list = [
     path("audiences/<int:pk>/", audience_views.audience_edit, name="edit"),
     path("audiences/<int:pk>/count/", audience_views.audience_count_cell, name="count"),
     path("audiences/<int:pk>/delete/", audience_views.audience_remove, name="delete"),
-    # profiles (views.py)
-    path("profiles/", views.profile_list, name="profile_list"),
+    # profiles (profile_views.py); URL names contain "profile" so the nav highlights Profiles
+    path("profiles/", profile_views.profile_list, name="profile_list"),
+    path("profiles/<int:profile_id>/", profile_views.profile_detail, name="profile_detail"),
+    path("profiles/import/", profile_views.profile_import, name="profile_import"),
+    path("profiles/import/<int:job_id>/", profile_views.profile_import_job, name="profile_import_job"),
 ]

@@ -1,1 +1,4 @@
-"""Reads of `audiences` (house style: selectors). One module per part: `audiences.py`, ..."""
+"""Reads of `audiences` (house style: selectors). One module per part: `audiences.py`, ...
+
+- `profiles`: look-ups, search, keyset paging and the profile representation (API and pages)
+"""

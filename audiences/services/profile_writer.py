@@ -1,0 +1,215 @@
+"""Set-based writes of many profiles at once: one statement per kind of change, never a
+per-row loop. PostgreSQL gets COPY and array parameters (`unnest`), other databases (the SQLite of
+`make run`) the ORM's bulk operations. Both writers take and give the same plain data.
+
+Rows are dicts with every column of `PROFILE_COLUMNS` (+ "id" for updates).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+
+import psycopg
+from django.db import connection
+from django.utils import timezone
+
+from audiences.models import Identity, Profile
+
+PROFILE_COLUMNS = (
+    "first_name",
+    "last_name",
+    "city",
+    "birth_year",
+    "timezone",
+    "attributes",
+    "phone",
+    "push_tokens",
+    "consent_email",
+    "consent_push",
+    "consent_sms",
+    "is_test",
+)
+_PG_TYPES = {
+    "first_name": "varchar",
+    "last_name": "varchar",
+    "city": "varchar",
+    "birth_year": "smallint",
+    "timezone": "varchar",
+    "attributes": "text",
+    "phone": "varchar",
+    "push_tokens": "text",
+    "consent_email": "bool",
+    "consent_push": "bool",
+    "consent_sms": "bool",
+    "is_test": "bool",
+}
+_JSON_COLUMNS = ("attributes", "push_tokens")
+
+
+class ProfileWriter:
+    """The ORM writer: portable, used where PostgreSQL's array parameters are not available."""
+
+    def lookup_identities(self, keys: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        """(namespace, value) -> profile id of the identities that exist."""
+        by_namespace: dict[str, list[str]] = defaultdict(list)
+        for namespace, value in keys:
+            by_namespace[namespace].append(value)
+        found: dict[tuple[str, str], int] = {}
+        for namespace, values in by_namespace.items():
+            rows = Identity.objects.filter(namespace=namespace, value__in=values)
+            for value, pid in rows.values_list("value", "profile_id"):
+                found[(namespace, value)] = pid
+        return found
+
+    def lock_profiles(self, ids: Sequence[int]) -> dict[int, dict]:
+        """The current rows of these profiles, locked until commit (id order: no deadlocks)."""
+        rows = Profile.objects.select_for_update().filter(id__in=ids).order_by("id")
+        return {row["id"]: row for row in rows.values("id", *PROFILE_COLUMNS)}
+
+    def identities_of(self, ids: Sequence[int]) -> list[tuple[int, str, str]]:
+        rows = Identity.objects.filter(profile_id__in=ids)
+        return list(rows.values_list("profile_id", "namespace", "value"))
+
+    def insert_profiles(self, rows: Sequence[dict]) -> list[int]:
+        created = Profile.objects.bulk_create([Profile(**row) for row in rows])
+        return [profile.pk for profile in created]
+
+    def update_profiles(self, rows: Sequence[dict]) -> None:
+        now = timezone.now()
+        profiles = [Profile(**row, updated_at=now) for row in rows]
+        Profile.objects.bulk_update(profiles, [*PROFILE_COLUMNS, "updated_at"], batch_size=200)
+
+    def delete_identities(self, pairs: Sequence[tuple[int, str]]) -> None:
+        by_namespace: dict[str, list[int]] = defaultdict(list)
+        for profile_id, namespace in pairs:
+            by_namespace[namespace].append(profile_id)
+        for namespace, profile_ids in by_namespace.items():
+            Identity.objects.filter(namespace=namespace, profile_id__in=profile_ids).delete()
+
+    def insert_identities(self, triples: Sequence[tuple[int, str, str]]) -> None:
+        Identity.objects.bulk_create(
+            [Identity(profile_id=pid, namespace=ns, value=value) for pid, ns, value in triples]
+        )
+
+
+class PostgresProfileWriter(ProfileWriter):
+    """New rows arrive by COPY (ids drawn from the sequence first, so each row's id is known);
+    changes by one `UPDATE/DELETE … FROM unnest(arrays)`. Parameters are bound server-side
+    (binary arrays), not quoted into the SQL text."""
+
+    profile_table = Profile._meta.db_table
+    identity_table = Identity._meta.db_table
+
+    def lookup_identities(self, keys: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        if not keys:
+            return {}
+        with self._cursor() as cursor:
+            cursor.execute(
+                f"SELECT i.namespace, i.value, i.profile_id FROM {self.identity_table} AS i "
+                "JOIN unnest(%s::varchar[], %s::varchar[]) AS k(namespace, value) "
+                "ON i.namespace = k.namespace AND i.value = k.value",
+                [[k[0] for k in keys], [k[1] for k in keys]],
+            )
+            return {(ns, value): pid for ns, value, pid in cursor.fetchall()}
+
+    def lock_profiles(self, ids: Sequence[int]) -> dict[int, dict]:
+        if not ids:
+            return {}
+        columns = ("id", *PROFILE_COLUMNS)
+        with self._cursor() as cursor:
+            cursor.execute(
+                f"SELECT {', '.join(columns)} FROM {self.profile_table} "
+                "WHERE id = ANY(%s) ORDER BY id FOR UPDATE",
+                [list(ids)],
+            )
+            rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+        for row in rows:  # Django's connection hands jsonb over as text
+            for column in _JSON_COLUMNS:
+                if isinstance(row[column], str):
+                    row[column] = json.loads(row[column])
+        return {row["id"]: row for row in rows}
+
+    def identities_of(self, ids: Sequence[int]) -> list[tuple[int, str, str]]:
+        if not ids:
+            return []
+        with self._cursor() as cursor:
+            cursor.execute(
+                f"SELECT profile_id, namespace, value FROM {self.identity_table} "
+                "WHERE profile_id = ANY(%s)",
+                [list(ids)],
+            )
+            return cursor.fetchall()
+
+    def insert_profiles(self, rows: Sequence[dict]) -> list[int]:
+        if not rows:
+            return []
+        with self._cursor() as cursor:
+            cursor.execute(
+                f"SELECT nextval(pg_get_serial_sequence('{self.profile_table}', 'id')) "
+                "FROM generate_series(1, %s)",
+                [len(rows)],
+            )
+            ids = [row[0] for row in cursor.fetchall()]
+            now = timezone.now()
+            columns = ", ".join(PROFILE_COLUMNS)
+            copy_sql = (
+                f"COPY {self.profile_table} (id, {columns}, created_at, updated_at) FROM STDIN"
+            )
+            with cursor.copy(copy_sql) as copy:
+                for pid, row in zip(ids, rows, strict=True):
+                    copy.write_row((pid, *self._values(row), now, now))
+        return ids
+
+    def update_profiles(self, rows: Sequence[dict]) -> None:
+        if not rows:
+            return
+        arrays = [list(column) for column in zip(*(self._values(row) for row in rows), strict=True)]
+        assignments = ", ".join(
+            f"{c} = v.{c}::jsonb" if c in _JSON_COLUMNS else f"{c} = v.{c}" for c in PROFILE_COLUMNS
+        )
+        unnest_args = ", ".join(f"%s::{_PG_TYPES[c]}[]" for c in PROFILE_COLUMNS)
+        with self._cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {self.profile_table} AS p SET {assignments}, updated_at = now() "
+                f"FROM unnest(%s::bigint[], {unnest_args}) AS v(id, {', '.join(PROFILE_COLUMNS)}) "
+                "WHERE p.id = v.id",
+                [[row["id"] for row in rows], *arrays],
+            )
+
+    def delete_identities(self, pairs: Sequence[tuple[int, str]]) -> None:
+        if not pairs:
+            return
+        with self._cursor() as cursor:
+            cursor.execute(
+                f"DELETE FROM {self.identity_table} AS i "
+                "USING unnest(%s::bigint[], %s::varchar[]) AS d(profile_id, namespace) "
+                "WHERE i.profile_id = d.profile_id AND i.namespace = d.namespace",
+                [[p for p, _ in pairs], [n for _, n in pairs]],
+            )
+
+    def insert_identities(self, triples: Sequence[tuple[int, str, str]]) -> None:
+        if not triples:
+            return
+        with self._cursor() as cursor:
+            copy_sql = f"COPY {self.identity_table} (profile_id, namespace, value) FROM STDIN"
+            with cursor.copy(copy_sql) as copy:
+                for triple in triples:
+                    copy.write_row(triple)
+
+    @staticmethod
+    def _cursor():
+        """A server-side-binding cursor on Django's connection (same transaction)."""
+        connection.ensure_connection()
+        return psycopg.Cursor(connection.connection)
+
+    @staticmethod
+    def _values(row: dict) -> tuple:
+        return tuple(json.dumps(row[c]) if c in _JSON_COLUMNS else row[c] for c in PROFILE_COLUMNS)
+
+
+def profile_writer() -> ProfileWriter:
+    if connection.vendor == "postgresql":
+        return PostgresProfileWriter()
+    return ProfileWriter()

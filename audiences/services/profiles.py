@@ -1,0 +1,325 @@
+"""Profile writes: upsert one, upsert a batch, update, delete. One path serves the API, the
+batch API, PATCH and the CSV import (`profiles_upsert_batch`).
+
+An upsert is matched on any of its identities. What a matched payload does to the profile:
+given core attributes replace, custom attributes merge (`null` removes one), push tokens are
+added (PATCH replaces them), an identity in a namespace the profile already has replaces it.
+Items of one batch that share an identity (or a profile) apply in order to the same profile.
+Identities that point at two different profiles are refused (`identities`).
+
+After commit, the ids of created or changed profiles go to `audiences.profile_changes`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from audiences import profile_changes
+from audiences.models import Profile
+
+from .profile_input import FieldError, ProfileInput, parse_profile
+from .profile_writer import PROFILE_COLUMNS, profile_writer
+
+MAX_BATCH = 1000
+_RETRIES = 3  # a concurrent writer may create the same new identity between look-up and insert
+
+NEW_PROFILE = {
+    "first_name": "",
+    "last_name": "",
+    "city": "",
+    "birth_year": None,
+    "timezone": "",
+    "attributes": {},
+    "phone": "",
+    "push_tokens": [],
+    "consent_email": False,
+    "consent_push": False,
+    "consent_sms": False,
+    "is_test": False,
+}
+
+
+class ProfileInputError(Exception):
+    """The payload was refused; nothing was written. `errors` name each offending field."""
+
+    def __init__(self, errors: Sequence[FieldError]):
+        super().__init__("; ".join(f"{e.field}: {e.message}" for e in errors))
+        self.errors = list(errors)
+
+
+@dataclass
+class BatchResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    ids: list[int | None] = field(default_factory=list)  # per item; None where refused
+    created_flags: list[bool] = field(default_factory=list)  # per item: its profile is new
+    errors: list[FieldError] = field(default_factory=list)  # partial mode: the refused items
+
+
+@dataclass
+class UpsertOutcome:
+    profile_id: int
+    created: bool
+
+
+def profile_upsert(*, data: Any) -> UpsertOutcome:
+    """Create or update one profile matched on any of its identities."""
+    result = _upsert_items([data], paths=[""], partial=False)
+    return UpsertOutcome(profile_id=result.ids[0], created=result.created_flags[0])
+
+
+def profiles_upsert_batch(
+    *, items: Any, partial: bool = False, first_index: int = 0
+) -> BatchResult:
+    """Upsert up to 1,000 profiles in one transaction.
+
+    Strict (API): one bad item refuses the batch, errors named `items[3].attributes.birth_year`.
+    Partial (CSV import): bad items are left out and listed in `errors`, the rest is written.
+    """
+    if not isinstance(items, list):
+        raise ProfileInputError([FieldError("items", "Must be a list of profiles.")])
+    if not items:
+        raise ProfileInputError([FieldError("items", "Give at least one profile.")])
+    if len(items) > MAX_BATCH:
+        raise ProfileInputError(
+            [FieldError("items", f"At most {MAX_BATCH} profiles per batch (got {len(items)}).")]
+        )
+    paths = [f"items[{first_index + i}]" for i in range(len(items))]
+    return _upsert_items(items, paths=paths, partial=partial)
+
+
+def profile_update(*, profile_id: int, data: Any) -> bool:
+    """PATCH one profile: like an upsert on that profile, identities optional, push tokens
+    replaced. Returns whether anything changed; raises Profile.DoesNotExist."""
+    if not Profile.objects.filter(pk=profile_id).exists():
+        raise Profile.DoesNotExist(profile_id)
+    parsed = parse_profile(data, require_identity=False)
+    if isinstance(parsed, list):
+        raise ProfileInputError(parsed)
+    result = _apply_with_retries(
+        [(0, parsed)], paths=[""], partial=False, target_id=profile_id, replace_tokens=True
+    )
+    return bool(result.updated)
+
+
+def profile_delete(*, profile_id: int) -> bool:
+    """Delete a profile with its identities. Returns whether it existed."""
+    deleted, _ = Profile.objects.filter(pk=profile_id).delete()
+    return bool(deleted)
+
+
+# --- The one upsert path ----------------------------------------------------------------------
+
+
+def _upsert_items(items: Sequence[Any], *, paths: Sequence[str], partial: bool) -> BatchResult:
+    """Steps: validate every item; refuse all (strict) or set the bad ones aside (partial);
+    then resolve, fold and write in one transaction."""
+    parsed: list[tuple[int, ProfileInput]] = []
+    errors: list[FieldError] = []
+    for index, item in enumerate(items):
+        outcome = parse_profile(item, prefix=paths[index])
+        if isinstance(outcome, list):
+            errors.extend(outcome)
+        else:
+            parsed.append((index, outcome))
+    if errors and not partial:
+        raise ProfileInputError(errors)
+    result = _apply_with_retries(parsed, paths=paths, partial=partial)
+    result.errors = errors + result.errors
+    result.errors.sort(key=lambda e: _item_order(e.field, paths))
+    if len(result.ids) < len(items):
+        result.ids += [None] * (len(items) - len(result.ids))
+        result.created_flags += [False] * (len(items) - len(result.created_flags))
+    return result
+
+
+def _item_order(field_path: str, paths: Sequence[str]) -> int:
+    for index, path in enumerate(paths):
+        if path and field_path.startswith(path + "."):
+            return index
+    return 0
+
+
+def _apply_with_retries(
+    parsed, *, paths, partial, target_id=None, replace_tokens=False
+) -> BatchResult:
+    for attempt in range(_RETRIES):
+        try:
+            with transaction.atomic():
+                return _apply(
+                    parsed,
+                    paths=paths,
+                    partial=partial,
+                    target_id=target_id,
+                    replace_tokens=replace_tokens,
+                )
+        except IntegrityError:
+            if attempt == _RETRIES - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+@dataclass(eq=False)  # identity semantics: groups live in sets
+class _Group:
+    """Items of a batch that end up on one profile (existing: `profile_id`, or a new one)."""
+
+    profile_id: int | None
+    items: list[int] = field(default_factory=list)
+    merged_into: _Group | None = None
+
+    def root(self) -> _Group:
+        group = self
+        while group.merged_into is not None:
+            group = group.merged_into
+        return group
+
+
+def _apply(parsed, *, paths, partial, target_id, replace_tokens) -> BatchResult:
+    """Inside the transaction: look up identities, group items by profile, lock and read the
+    matched profiles, fold each group's items over its profile, write the differences."""
+    inputs = dict(parsed)
+    writer = profile_writer()
+    found = writer.lookup_identities(
+        {(ns, v) for _, inp in parsed for ns, v in inp.identities.items()}
+    )
+    groups, conflicts = _group_items(parsed, found, paths, target_id)
+    if conflicts and not partial:
+        raise ProfileInputError(conflicts)
+    existing_ids = sorted({g.profile_id for g in groups if g.profile_id is not None})
+    current = writer.lock_profiles(existing_ids)
+    if target_id is not None and target_id not in current:
+        raise Profile.DoesNotExist(target_id)
+    current_identities: dict[int, dict[str, str]] = {pid: {} for pid in existing_ids}
+    for pid, ns, value in writer.identities_of(existing_ids):
+        current_identities[pid][ns] = value
+
+    new_rows, new_groups, updates, deletes, inserts = [], [], [], [], []
+    new_identities: list[dict[str, str]] = []
+    result = BatchResult(errors=conflicts)
+    for group in groups:
+        old_row = current.get(group.profile_id) if group.profile_id else None
+        row, identities = _fold(
+            group, inputs, old_row, current_identities.get(group.profile_id, {}), replace_tokens
+        )
+        if old_row is None:
+            new_rows.append(row)
+            new_groups.append(group)
+            new_identities.append(identities)
+            continue
+        old_identities = current_identities[group.profile_id]
+        changed_ns = [ns for ns, value in identities.items() if old_identities.get(ns) != value]
+        deletes += [(group.profile_id, ns) for ns in changed_ns if ns in old_identities]
+        inserts += [(group.profile_id, ns, identities[ns]) for ns in changed_ns]
+        row_changed = any(row[c] != old_row[c] for c in PROFILE_COLUMNS)
+        if row_changed:
+            updates.append({"id": group.profile_id, **row})
+        if row_changed or changed_ns:
+            result.updated += 1
+        else:
+            result.unchanged += 1
+
+    writer.delete_identities(deletes)
+    new_ids = writer.insert_profiles(new_rows)
+    for group, pid, identities in zip(new_groups, new_ids, new_identities, strict=True):
+        group.profile_id = pid
+        inserts += [(pid, ns, value) for ns, value in identities.items()]
+    writer.update_profiles(updates)
+    writer.insert_identities(inserts)
+    result.created = len(new_ids)
+
+    result.ids = [None] * len(paths)
+    result.created_flags = [False] * len(paths)
+    new_set = set(new_ids)
+    for group in groups:
+        for index in group.items:
+            result.ids[index] = group.profile_id
+            result.created_flags[index] = group.profile_id in new_set
+    changed = (
+        new_ids
+        + [row["id"] for row in updates]
+        + [pid for pid, _, _ in inserts if pid not in new_set]
+    )
+    changed = list(dict.fromkeys(changed))
+    if changed:
+        transaction.on_commit(lambda: profile_changes.publish(changed))
+    return result
+
+
+def _group_items(parsed, found, paths, target_id) -> tuple[list[_Group], list[FieldError]]:
+    """Union the items that share an identity or a matched profile; an item whose identities
+    lead to two different profiles is refused."""
+    by_key: dict[tuple[str, str], _Group] = {}
+    by_profile: dict[int, _Group] = {}
+    conflicts: list[FieldError] = []
+    for index, inp in parsed:
+        keys = list(inp.identities.items())
+        touched = {by_key[k].root() for k in keys if k in by_key}
+        profile_ids = {found[k] for k in keys if k in found} | {
+            g.profile_id for g in touched if g.profile_id
+        }
+        if target_id is not None:
+            profile_ids.add(target_id)
+        if len(profile_ids) > 1:
+            conflicts.append(_conflict(paths[index], inp, found, profile_ids))
+            continue
+        pid = next(iter(profile_ids), None)
+        if pid is not None and pid in by_profile:
+            touched.add(by_profile[pid].root())
+        group = min(touched, key=lambda g: g.items[0]) if touched else _Group(profile_id=pid)
+        for other in touched:
+            if other is not group:
+                group.items += other.items
+                other.merged_into = group
+        group.profile_id = pid
+        group.items.append(index)
+        for key in keys:
+            by_key[key] = group
+        if pid is not None:
+            by_profile[pid] = group
+    roots = {id(g.root()): g.root() for g in [*by_key.values(), *by_profile.values()]}
+    groups = sorted(roots.values(), key=lambda g: min(g.items))
+    for group in groups:
+        group.items.sort()
+    return groups, conflicts
+
+
+def _conflict(path: str, inp: ProfileInput, found, profile_ids: set[int]) -> FieldError:
+    owners = ", ".join(
+        f"{ns} {value} → profile {found[(ns, value)]}"
+        for ns, value in inp.identities.items()
+        if (ns, value) in found
+    )
+    prefix = f"{path}.identities" if path else "identities"
+    return FieldError(
+        prefix,
+        f"These identities belong to different profiles ({owners or ', '.join(map(str, sorted(profile_ids)))}); nothing was merged.",
+    )
+
+
+def _fold(group: _Group, inputs: dict[int, ProfileInput], old_row, old_identities, replace_tokens):
+    """The profile row and identities after applying the group's items in order."""
+    row = dict(old_row) if old_row else dict(NEW_PROFILE)
+    row.pop("id", None)
+    row["attributes"] = dict(row["attributes"] or {})
+    row["push_tokens"] = list(row["push_tokens"] or [])
+    identities = dict(old_identities)
+    for index in group.items:
+        inp = inputs[index]
+        identities.update(inp.identities)
+        row.update(inp.core)
+        for key, value in inp.custom.items():
+            if value is None:
+                row["attributes"].pop(key, None)
+            else:
+                row["attributes"][key] = value
+        if inp.push_tokens is not None:
+            if replace_tokens:
+                row["push_tokens"] = list(inp.push_tokens)
+            else:
+                row["push_tokens"] += [t for t in inp.push_tokens if t not in row["push_tokens"]]
+    return row, identities
