@@ -196,6 +196,8 @@ def _validate_condition(
 
 def type_error(type_: FieldType, value: Any) -> str | None:
     """A message when `value` is not a valid literal of `type_`, else None."""
+    if value is None:
+        return "required"
     if type_ == "string":
         return None if isinstance(value, str) else "must be a string"
     if type_ == "integer":

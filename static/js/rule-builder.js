@@ -265,12 +265,12 @@
         onclick: () => { group.mode = mode; this.setActive(group); this.structureChanged(); },
       }, label);
       const head = h("div", { class: "rb-group-head" },
-        group.negated ? h("span", { class: "rb-not-badge", title: "This group is negated" }, "NOT") : null,
-        h("span", { class: "rb-group-text" }, "Match"),
+        h("span", { class: "rb-group-text" }, group.negated ? "Exclude when" : "Match"),
         h("span", { class: "rb-seg", role: "group", "aria-label": "Combine conditions with" },
           modeButton("all", "All"), modeButton("any", "Any")),
-        h("span", { class: "rb-group-text" }, "of these conditions"),
+        h("span", { class: "rb-group-text" }, group.negated ? "of these conditions match" : "of these conditions"),
         h("span", { class: "rb-spacer" }),
+        h("span", { class: "rb-here", title: "Fields you press in the list are added to this group" }, "adding here"),
         h("button", {
           type: "button", class: "rb-tool" + (group.negated ? " rb-tool-on" : ""), "aria-pressed": String(group.negated),
           title: "Negate: match when this group does NOT match",
@@ -307,12 +307,13 @@
       const el = h("div", { class: classes.join(" "), "data-node": group.id, role: "group",
         "aria-label": isRoot ? "Rule" : "Group" },
       head, body, drop, h("div", { class: "rb-error", role: "alert", hidden: true }));
-      el.addEventListener("focusin", (event) => {
-        if (event.target.closest(".rb-group") === el) this.setActive(group);
-      });
-      el.addEventListener("click", (event) => {
-        if (event.target.closest(".rb-group") === el) this.setActive(group);
-      });
+      // The innermost group worked in receives fields added by click or keyboard. (A click
+      // that re-rendered the tree bubbles through detached elements: ignore those.)
+      const activate = (event) => {
+        if (el.isConnected && event.target.isConnected && event.target.closest(".rb-group") === el) this.setActive(group);
+      };
+      el.addEventListener("focusin", activate);
+      el.addEventListener("click", activate);
       this.bindDropTarget(el, group);
       return el;
     }
