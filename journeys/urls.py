@@ -1,6 +1,6 @@
 """Web pages of `journeys` (server-rendered, HTMX)."""
 
-from django.urls import path
+from django.urls import include, path
 
 from journeys.channels.urls import urlpatterns as channel_urlpatterns
 
@@ -10,4 +10,5 @@ app_name = "journeys"
 urlpatterns: list = [
     path("journeys/", views.journey_list, name="list"),
     *channel_urlpatterns,
+    path("", include("journeys.canvas.urls")),
 ]

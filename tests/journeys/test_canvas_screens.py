@@ -1,0 +1,44 @@
+"""Screenshots of the canvas (seed journey, 50 activities, empty, read-only) in real Chromium,
+to look at; each also checks what a marketer sees on it."""
+
+import pytest
+
+from audiences.models import Audience
+from journeys.demo import seed_definition
+from journeys.services import journey_create
+from tests.conftest import screenshot
+
+from .canvas_data import fifty_activity_document
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def seed_audience(db):
+    return Audience.objects.create(name="Atlanta/SF/Seattle millennials", rule={"all": [
+        {"field": "city", "op": "in", "value": ["Atlanta", "San Francisco", "Seattle"]},
+        {"field": "birth_year", "op": "gt", "value": 1980}]})
+
+
+def test_seed_journey_canvas(page, seed_audience):
+    version, _ = journey_create(document=seed_definition(seed_audience.pk))
+    page.goto(f"/journeys/{version.journey_id}/")
+    page.wait_for_selector(".cv-node")
+    assert page.locator(".cv-node").count() == 7
+    screenshot(page, "canvas-seed")
+    page.click("#node-email_opened")
+    page.wait_for_selector(".cv-panel-inner[data-selected-node=email_opened]")
+    screenshot(page, "canvas-seed-reaction-panel")
+    page.click("#node-first")
+    page.wait_for_selector(".cv-panel-inner[data-selected-node=first]")
+    screenshot(page, "canvas-seed-message-panel")
+
+
+def test_fifty_activity_canvas(page, seed_audience):
+    version, _ = journey_create(document=fifty_activity_document(seed_audience.pk))
+    page.goto(f"/journeys/{version.journey_id}/")
+    page.wait_for_selector(".cv-node")
+    assert page.locator(".cv-node").count() == 50
+    screenshot(page, "canvas-fifty")
+    page.click("[data-zoom=reset]")
+    screenshot(page, "canvas-fifty-100")
