@@ -1,7 +1,7 @@
 """Reads behind the canvas's pickers (audiences, event configurations, custom actions, journeys).
 
-Event configurations and custom actions belong to other parts; they are found through the app
-registry so the canvas works whichever of them is installed yet.
+Custom actions belong to the channels part; they are found through the app registry so the
+canvas works whether or not they are installed yet.
 """
 
 from __future__ import annotations
@@ -27,15 +27,9 @@ def audience_choices() -> list[dict[str, Any]]:
 
 def event_choices(kind: str) -> list[dict[str, Any]]:
     """Event configurations of one kind (`unitary` | `business`): name, namespace."""
-    model = _model("events", "EventConfiguration")
-    if model is None:
-        return []
-    fields = {f.name for f in model._meta.get_fields()}
-    queryset = model.objects.all()
-    if "type" in fields:
-        queryset = queryset.filter(type=kind)
-    values = ["name"] + (["namespace"] if "namespace" in fields else [])
-    return list(queryset.order_by("name").values(*values))
+    from events.selectors import configuration_list
+
+    return list(configuration_list().filter(type=kind).values("name", "namespace"))
 
 
 def action_choices() -> list[dict[str, Any]]:

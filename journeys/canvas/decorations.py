@@ -53,7 +53,9 @@ def collect(version: Any) -> dict[str, Decoration]:
         for node_id, decoration in (provider(version) or {}).items():
             current = merged.get(node_id)
             if current is None:
-                merged[node_id] = Decoration(list(decoration.counts), decoration.status, decoration.title)
+                merged[node_id] = Decoration(
+                    list(decoration.counts), decoration.status, decoration.title
+                )
             else:
                 current.counts.extend(decoration.counts)
                 current.status = decoration.status or current.status

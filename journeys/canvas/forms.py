@@ -127,9 +127,10 @@ def _scalar(value: str) -> Any:
         return value
 
 
-def _set_timeout(config: dict[str, Any], post: QueryDict) -> None:
+def _set_timeout(config: dict[str, Any], post: QueryDict, current: dict[str, Any]) -> None:
+    """Ticking "Set an event timeout" starts from the previous value, else one day."""
     if post.get("timeout__on"):
-        config["timeout"] = duration_from_post(post, "timeout") or ""
+        config["timeout"] = duration_from_post(post, "timeout") or current.get("timeout") or "P1D"
     else:
         config.pop("timeout", None)
 
@@ -152,8 +153,11 @@ def _read_audience(post, current, tz):
         for key in ("start", "end"):
             if value := instant_from_local(post.get(f"schedule.{key}"), tz):
                 schedule[key] = value
-    config = {"audience": _reference(post.get("audience")), "rate": _number(post.get("rate")),
-              "schedule": schedule}
+    config = {
+        "audience": _reference(post.get("audience")),
+        "rate": _number(post.get("rate")),
+        "schedule": schedule,
+    }
     return {k: v for k, v in config.items() if v is not None}
 
 
@@ -179,7 +183,7 @@ def _business_event(post, current, tz):
 
 def _event(post, current, tz):
     config: dict[str, Any] = {"event": post["event"]} if post.get("event") else {}
-    _set_timeout(config, post)
+    _set_timeout(config, post, current)
     return config
 
 
@@ -190,7 +194,7 @@ def _reaction(post, current, tz):
             config[key] = post[key]
     if ":" in (pick := post.get("reaction_pick") or ""):
         config["channel"], config["reaction"] = pick.split(":", 1)
-    _set_timeout(config, post)
+    _set_timeout(config, post, current)
     return config
 
 
@@ -222,7 +226,12 @@ def _condition(post, current, tz):
             rule = json.loads(raw)
         except ValueError:
             rule = raw
-        paths.append({"label": post.get(f"paths[{index}].label", "").strip() or f"Path {index + 1}", "rule": rule})
+        paths.append(
+            {
+                "label": post.get(f"paths[{index}].label", "").strip() or f"Path {index + 1}",
+                "rule": rule,
+            }
+        )
     return {"paths": paths, "other": bool(post.get("other"))}
 
 
@@ -252,11 +261,20 @@ def _end(post, current, tz):
 
 
 READERS: dict[str, Callable[[QueryDict, dict[str, Any], str], dict[str, Any]]] = {
-    "read_audience": _read_audience, "unitary_event": _unitary_event,
-    "audience_qualification": _audience_qualification, "business_event": _business_event,
-    "event": _event, "reaction": _reaction, "message": _message, "wait": _wait,
-    "condition": _condition, "split": _split, "action": _action,
-    "update_profile": _update_profile, "jump": _jump, "end": _end,
+    "read_audience": _read_audience,
+    "unitary_event": _unitary_event,
+    "audience_qualification": _audience_qualification,
+    "business_event": _business_event,
+    "event": _event,
+    "reaction": _reaction,
+    "message": _message,
+    "wait": _wait,
+    "condition": _condition,
+    "split": _split,
+    "action": _action,
+    "update_profile": _update_profile,
+    "jump": _jump,
+    "end": _end,
 }
 
 
@@ -274,7 +292,9 @@ def apply_op(type_: str, config: dict[str, Any], op: str) -> dict[str, Any]:
         config["weights"].pop(index)
     elif name == "add_row" and type_ in ("action", "update_profile"):
         key = "params" if type_ == "action" else "attributes"
-        fresh = next(f"{key[:-1]}_{n}" for n in range(1, 100) if f"{key[:-1]}_{n}" not in config[key])
+        fresh = next(
+            f"{key[:-1]}_{n}" for n in range(1, 100) if f"{key[:-1]}_{n}" not in config[key]
+        )
         config[key][fresh] = ""
     elif name == "remove_row" and type_ in ("action", "update_profile"):
         key = "params" if type_ == "action" else "attributes"
@@ -282,7 +302,9 @@ def apply_op(type_: str, config: dict[str, Any], op: str) -> dict[str, Any]:
     return config
 
 
-def config_from_post(type_: str, post: QueryDict, *, current: dict[str, Any], tz: str = "UTC") -> dict[str, Any]:
+def config_from_post(
+    type_: str, post: QueryDict, *, current: dict[str, Any], tz: str = "UTC"
+) -> dict[str, Any]:
     """The node's new config from the panel's form (see the module docstring)."""
     reader = READERS.get(type_)
     config = reader(post, current, tz) if reader else dict(current)
@@ -297,6 +319,6 @@ def field_errors(problems, node_path: str) -> dict[str, list[str]]:
     prefix = f"{node_path}.config."
     out: dict[str, list[str]] = {}
     for problem in problems:
-        key = problem.path[len(prefix):] if problem.path.startswith(prefix) else ""
+        key = problem.path[len(prefix) :] if problem.path.startswith(prefix) else ""
         out.setdefault(key, []).append(problem.message)
     return out

@@ -151,7 +151,9 @@ def _port_offsets(height: float, count: int) -> list[float]:
     return [first + i * PORT_PITCH for i in range(count)]
 
 
-def _columns(node_ids: list[str], out: dict[str, list[str]], entries: list[str]) -> tuple[dict[str, int], set[tuple[str, str]]]:
+def _columns(
+    node_ids: list[str], out: dict[str, list[str]], entries: list[str]
+) -> tuple[dict[str, int], set[tuple[str, str]]]:
     """Longest-path layering from the sources; returns columns and the back edges skipped."""
     back: set[tuple[str, str]] = set()
     state: dict[str, int] = {}
@@ -209,8 +211,13 @@ def layout(
     for nid in node_ids:
         height = node_height(len(ports[nid]))
         offsets = _port_offsets(height, len(ports[nid]))
-        items[nid] = _Item(nid, "node", column[nid], height,
-                           port_offsets={p[0]: o for p, o in zip(ports[nid], offsets, strict=False)})
+        items[nid] = _Item(
+            nid,
+            "node",
+            column[nid],
+            height,
+            port_offsets={p[0]: o for p, o in zip(ports[nid], offsets, strict=False)},
+        )
 
     # Chains of items per edge: source, pass-through points..., target.
     chains: list[tuple[dict[str, Any], list[str]]] = []
@@ -238,7 +245,11 @@ def layout(
             for port_name, _ in ports[nid]:
                 if (nid, port_name) not in used_ports:
                     slot_items.append((f"+{nid}+{port_name}", nid, port_name, False))
-            if nid == branch and any(p[0] == "default" for p in ports[nid]) and (nid, "default") in used_ports:
+            if (
+                nid == branch
+                and any(p[0] == "default" for p in ports[nid])
+                and (nid, "default") in used_ports
+            ):
                 slot_items.append((f"+{nid}+default+branch", nid, "default", True))
         for key, nid, port_name, _is_branch in slot_items:
             items[key] = _Item(key, "slot", column[nid] + 1, SLOT_SIZE)
@@ -261,7 +272,9 @@ def layout(
         result.edges.append(_route(edge, chain, placed, items, (edge["from"], edge["to"]) in back))
     for key, nid, port_name, is_branch in slot_items:
         result.slots.append(_slot(key, nid, port_name, is_branch, placed, items))
-    rights = [n.x + n.width for n in result.nodes] + [s.x + SLOT_SIZE / 2 + 70 * s.branch for s in result.slots]
+    rights = [n.x + n.width for n in result.nodes] + [
+        s.x + SLOT_SIZE / 2 + 70 * s.branch for s in result.slots
+    ]
     result.width = max(rights, default=NODE_W) + MARGIN
     bottoms = [it.top + it.height for it in items.values()]
     result.height = MARGIN * 2 + (max(bottoms) if bottoms else NODE_H)
@@ -285,7 +298,9 @@ def _dfs_order(starts: list[str], items: dict[str, _Item]) -> list[str]:
     return order
 
 
-def _reduce_crossings(columns: dict[int, list[_Item]], items: dict[str, _Item], sweeps: int = 4) -> None:
+def _reduce_crossings(
+    columns: dict[int, list[_Item]], items: dict[str, _Item], sweeps: int = 4
+) -> None:
     """Barycenter sweeps: order each column by the mean position of its neighbours."""
     max_col = max(columns, default=0)
     for sweep in range(sweeps):
@@ -295,7 +310,9 @@ def _reduce_crossings(columns: dict[int, list[_Item]], items: dict[str, _Item], 
             position = {it.key: i for i, it in enumerate(row)}
             for item in row:
                 if forward:
-                    refs = [_pos(items, p, columns) + items[p].fraction(port) for p, port in item.preds]
+                    refs = [
+                        _pos(items, p, columns) + items[p].fraction(port) for p, port in item.preds
+                    ]
                 else:
                     refs = [_pos(items, s, columns) for s in item.succs]
                 item.order = sum(refs) / len(refs) if refs else position[item.key]
@@ -331,8 +348,14 @@ def _place(node_ids, by_id, ports, items, column, used_ports) -> dict[str, Place
         y = MARGIN + item.top
         offsets = _port_offsets(item.height, len(ports[nid]))
         placed[nid] = PlacedNode(
-            id=nid, type=by_id[nid]["type"], config=by_id[nid].get("config") or {},
-            column=column[nid], x=x, y=y, width=NODE_W, height=item.height,
+            id=nid,
+            type=by_id[nid]["type"],
+            config=by_id[nid].get("config") or {},
+            column=column[nid],
+            x=x,
+            y=y,
+            width=NODE_W,
+            height=item.height,
             ports=[
                 PlacedPort(name, label, x + NODE_W, y + offset, (nid, name) in used_ports, offset)
                 for (name, label), offset in zip(ports[nid], offsets, strict=False)
@@ -355,10 +378,22 @@ def _route(edge, chain, placed, items, is_back: bool) -> PlacedEdge:
     label = port.label if port and port_name != "default" else ""
     if is_back:  # loops back: leave right, go under both nodes, come in from the left
         low = max(source.y + source.height, target.y + target.height) + 40
-        path = (f"M{x0:.1f},{y0:.1f} C{x0 + 60:.1f},{y0:.1f} {x0 + 60:.1f},{low:.1f} {x0:.1f},{low:.1f} "
-                f"L{tx:.1f},{low:.1f} C{tx - 60:.1f},{low:.1f} {tx - 60:.1f},{ty:.1f} {tx:.1f},{ty:.1f}")
-        return PlacedEdge(edge["from"], port_name, edge["to"], label, path, x0 + 12, y0 - 8,
-                          (x0 + tx) / 2, low, back=True)
+        path = (
+            f"M{x0:.1f},{y0:.1f} C{x0 + 60:.1f},{y0:.1f} {x0 + 60:.1f},{low:.1f} {x0:.1f},{low:.1f} "
+            f"L{tx:.1f},{low:.1f} C{tx - 60:.1f},{low:.1f} {tx - 60:.1f},{ty:.1f} {tx:.1f},{ty:.1f}"
+        )
+        return PlacedEdge(
+            edge["from"],
+            port_name,
+            edge["to"],
+            label,
+            path,
+            x0 + 12,
+            y0 - 8,
+            (x0 + tx) / 2,
+            low,
+            back=True,
+        )
     parts = [f"M{x0:.1f},{y0:.1f}"]
     cx, cy = x0, y0
     first_mid: tuple[float, float] | None = None
@@ -371,8 +406,9 @@ def _route(edge, chain, placed, items, is_back: bool) -> PlacedEdge:
         cx, cy = pass_x + NODE_W, pass_y
     parts.append(_curve(cx, cy, tx, ty))
     slot_x, slot_y = first_mid or ((cx + tx) / 2, (cy + ty) / 2)
-    return PlacedEdge(edge["from"], port_name, edge["to"], label, " ".join(parts),
-                      x0 + 12, y0 - 8, slot_x, slot_y)
+    return PlacedEdge(
+        edge["from"], port_name, edge["to"], label, " ".join(parts), x0 + 12, y0 - 8, slot_x, slot_y
+    )
 
 
 def _slot(key, nid, port_name, is_branch, placed, items) -> Slot:

@@ -18,13 +18,29 @@ from . import choices
 from .forms import field_errors, local_input
 from .presenter import CanvasState
 
-SCHEDULE_TYPES = (("once", "Once"), ("daily", "Daily"), ("weekly", "Weekly"), ("monthly", "Monthly"))
-WEEKDAYS = (("mon", "Monday"), ("tue", "Tuesday"), ("wed", "Wednesday"), ("thu", "Thursday"),
-            ("fri", "Friday"), ("sat", "Saturday"), ("sun", "Sunday"))
+SCHEDULE_TYPES = (
+    ("once", "Once"),
+    ("daily", "Daily"),
+    ("weekly", "Weekly"),
+    ("monthly", "Monthly"),
+)
+WEEKDAYS = (
+    ("mon", "Monday"),
+    ("tue", "Tuesday"),
+    ("wed", "Wednesday"),
+    ("thu", "Thursday"),
+    ("fri", "Friday"),
+    ("sat", "Saturday"),
+    ("sun", "Sunday"),
+)
 CHANNEL_TABS = (("email", "Email"), ("push", "Push"), ("sms", "SMS"))
-REACTIONS = (("email", "opened", "Email opened"), ("email", "clicked", "Email clicked"),
-             ("push", "opened", "Push opened"), ("push", "clicked", "Push clicked"),
-             ("sms", "clicked", "SMS link clicked"))
+REACTIONS = (
+    ("email", "opened", "Email opened"),
+    ("email", "clicked", "Email clicked"),
+    ("push", "opened", "Push opened"),
+    ("push", "clicked", "Push clicked"),
+    ("sms", "clicked", "SMS link clicked"),
+)
 
 
 def _choices_for(type_: str, state: CanvasState) -> dict[str, Any]:
@@ -45,7 +61,8 @@ def _choices_for(type_: str, state: CanvasState) -> dict[str, Any]:
     if type_ == "reaction":
         out["messages"] = [
             {"id": c.id, "title": c.title, "summary": c.summary, "config": c.placed.config}
-            for c in state.cards if c.placed.type == "message"
+            for c in state.cards
+            if c.placed.type == "message"
         ]
     return out
 
@@ -58,20 +75,32 @@ def _ports_out(state: CanvasState, node_id: str) -> list[dict[str, Any]]:
     for port in card.placed.ports:
         targets = []
         for edge in state.graph.edges:
-            if edge.source == node_id and edge.port == port.name and (target := state.card(edge.target)):
-                targets.append({"id": target.id, "title": target.title, "colour": target.activity.colour})
+            if (
+                edge.source == node_id
+                and edge.port == port.name
+                and (target := state.card(edge.target))
+            ):
+                targets.append(
+                    {"id": target.id, "title": target.title, "colour": target.activity.colour}
+                )
         out.append({"name": port.name, "label": port.label or "Then", "targets": targets})
     return out
 
 
-def _condition_paths(config: dict[str, Any], errors: dict[str, list[str]], node_id: str, state) -> list[dict[str, Any]]:
+def _condition_paths(
+    config: dict[str, Any], errors: dict[str, list[str]], node_id: str, state
+) -> list[dict[str, Any]]:
     builder_factory = _rule_builder_factory()
     paths = config.get("paths") if isinstance(config.get("paths"), list) else []
     out = []
     for index, item in enumerate(paths):
         item = item if isinstance(item, dict) else {}
         key = f"paths[{index}]"
-        entry = {"key": key, "label": item.get("label", ""), "rule_json": json.dumps(item.get("rule", {"all": []}), indent=1)}
+        entry = {
+            "key": key,
+            "label": item.get("label", ""),
+            "rule_json": json.dumps(item.get("rule", {"all": []}), indent=1),
+        }
         if builder_factory is not None:
             entry["builder"] = builder_factory(state, node_id, index, item.get("rule"), errors)
         out.append(entry)
@@ -90,8 +119,13 @@ def _rule_builder_factory():
 
 
 def node_panel(
-    state: CanvasState, node_id: str, *, config: dict[str, Any] | None = None,
-    problems: list[Problem] | None = None, label: str | None = None, ui_tab: str = "",
+    state: CanvasState,
+    node_id: str,
+    *,
+    config: dict[str, Any] | None = None,
+    problems: list[Problem] | None = None,
+    label: str | None = None,
+    ui_tab: str = "",
 ) -> dict[str, Any] | None:
     """Context of `_panel_node.html`; None when the node does not exist."""
     nodes = state.version.definition.get("nodes") or []
@@ -107,23 +141,36 @@ def node_panel(
     errors = field_errors(problems, f"nodes[{index}]")
     type_ = node["type"]
     context: dict[str, Any] = {
-        "state": state, "card": card, "node": node, "config": config, "errors": errors,
-        "general_errors": errors.get("", []), "config_template": f"journeys/canvas/config/{type_}.html",
-        "choices": _choices_for(type_, state), "tz": state.journey.timezone or "UTC",
+        "state": state,
+        "card": card,
+        "node": node,
+        "config": config,
+        "errors": errors,
+        "general_errors": errors.get("", []),
+        "config_template": f"journeys/canvas/config/{type_}.html",
+        "choices": _choices_for(type_, state),
+        "tz": state.journey.timezone or "UTC",
         "ports_out": _ports_out(state, node_id),
         "connect_targets": [
             {"id": c.id, "title": c.title, "summary": c.summary}
-            for c in state.cards if c.id != node_id and not c.activity.entry
+            for c in state.cards
+            if c.id != node_id and not c.activity.entry
         ],
     }
     if type_ == "message":
         used = [key for key, _ in CHANNEL_TABS if key in config]
         context["channel_tabs"] = CHANNEL_TABS
-        context["ui_tab"] = ui_tab if ui_tab in dict(CHANNEL_TABS) else (used[0] if used else "email")
+        context["ui_tab"] = (
+            ui_tab if ui_tab in dict(CHANNEL_TABS) else (used[0] if used else "email")
+        )
     if type_ == "reaction":
-        message = next((m for m in context["choices"]["messages"] if m["id"] == config.get("action")), None)
+        message = next(
+            (m for m in context["choices"]["messages"] if m["id"] == config.get("action")), None
+        )
         context["reaction_choices"] = REACTIONS
-        context["message_channels"] = [k for k, _ in CHANNEL_TABS if message and k in message["config"]]
+        context["message_channels"] = [
+            k for k, _ in CHANNEL_TABS if message and k in message["config"]
+        ]
     if type_ in ("reaction", "event"):
         context["timeout_connected"] = any(
             e.source == node_id and e.port == "timeout" for e in state.graph.edges
@@ -137,7 +184,11 @@ def node_panel(
 
 @lru_cache(maxsize=1)
 def timezones() -> list[str]:
-    return sorted(tz for tz in zoneinfo.available_timezones() if "/" in tz and not tz.startswith(("Etc/", "SystemV/"))) + ["UTC"]
+    return sorted(
+        tz
+        for tz in zoneinfo.available_timezones()
+        if "/" in tz and not tz.startswith(("Etc/", "SystemV/"))
+    ) + ["UTC"]
 
 
 def properties_form(journey, *, posted=None) -> dict[str, Any]:
@@ -148,10 +199,13 @@ def properties_form(journey, *, posted=None) -> dict[str, Any]:
     if posted is not None:
         return posted
     return {
-        "name": journey.name, "description": journey.description, "namespace": journey.namespace,
+        "name": journey.name,
+        "description": journey.description,
+        "namespace": journey.namespace,
         "reentrance": bool(reentrance.get("allowed")),
         "reentrance_wait": reentrance.get("wait") or "PT5M",
-        "start": local_input(props.get("start"), tz), "end": local_input(props.get("end"), tz),
+        "start": local_input(props.get("start"), tz),
+        "end": local_input(props.get("end"), tz),
         "timezone": tz,
     }
 
@@ -171,10 +225,13 @@ def properties_from_post(post, journey) -> tuple[dict[str, Any], dict[str, Any]]
         if value := instant_from_local(post.get(key), tz):
             properties[key] = value
     form = {
-        "name": post.get("name", "").strip(), "description": post.get("description", ""),
-        "namespace": post.get("namespace", "").strip(), "reentrance": allowed,
+        "name": post.get("name", "").strip(),
+        "description": post.get("description", ""),
+        "namespace": post.get("namespace", "").strip(),
+        "reentrance": allowed,
         "reentrance_wait": reentrance.get("wait") or "PT5M",
-        "start": post.get("start", ""), "end": post.get("end", ""), "timezone": tz,
+        "start": post.get("start", ""),
+        "end": post.get("end", ""),
+        "timezone": tz,
     }
     return properties, form
-

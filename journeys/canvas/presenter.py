@@ -149,8 +149,13 @@ def canvas_state(
     names = resolve(definition_references(definition))
     report = report if report is not None else version_report(version)
     editable = version.status == VersionStatus.DRAFT
-    graph = layout(definition.get("nodes") or [], definition.get("edges") or [], _ports_of,
-                   branch=branch if editable else None, editable=editable)
+    graph = layout(
+        definition.get("nodes") or [],
+        definition.get("edges") or [],
+        _ports_of,
+        branch=branch if editable else None,
+        editable=editable,
+    )
     problems_by_node: dict[str, list[Problem]] = {}
     for problem in report.problems:
         if problem.node:
@@ -160,17 +165,27 @@ def canvas_state(
     cards = []
     for placed in graph.nodes:
         activity = activities.get(placed.type)
-        cards.append(NodeCard(
-            placed=placed, activity=activity,
-            label=raw[placed.id].get("label") or "",
-            summary=readable(activity.summary(placed.config, names)),
-            problems=problems_by_node.get(placed.id, []),
-            decoration=node_decorations.get(placed.id),
-        ))
+        cards.append(
+            NodeCard(
+                placed=placed,
+                activity=activity,
+                label=raw[placed.id].get("label") or "",
+                summary=readable(activity.summary(placed.config, names)),
+                problems=problems_by_node.get(placed.id, []),
+                decoration=node_decorations.get(placed.id),
+            )
+        )
     can_publish, reason = publish_state(version, report, user)
     return CanvasState(
-        version=version, journey=version.journey, report=report, graph=graph, cards=cards,
-        names=names, editable=editable, can_publish=can_publish, publish_reason=reason,
+        version=version,
+        journey=version.journey,
+        report=report,
+        graph=graph,
+        cards=cards,
+        names=names,
+        editable=editable,
+        can_publish=can_publish,
+        publish_reason=reason,
         branch=branch if editable else None,
         versions=list(version.journey.versions.order_by("-number").only("id", "number", "status")),
     )

@@ -46,22 +46,32 @@ def _regions(request, state: CanvasState, **extra) -> str:
     )
 
 
-def _panel_html(request, state: CanvasState, node_id: str | None, **kwargs) -> str:
+def _panel_html(
+    request, state: CanvasState, node_id: str | None, *, saved: bool = False, **kwargs
+) -> str:
     if node_id is None:
         return ""
     context = panels.node_panel(state, node_id, **kwargs)
     if context is None:
         return ""
-    return render_to_string("journeys/canvas/_panel_node.html", context, request=request)
+    return render_to_string(
+        "journeys/canvas/_panel_node.html", context | {"saved": saved}, request=request
+    )
 
 
-def _updated(request, state: CanvasState, *, node_id: str | None, status: int = 200, **panel) -> HttpResponse:
-    return HttpResponse(_panel_html(request, state, node_id, **panel) + _regions(request, state), status=status)
+def _updated(
+    request, state: CanvasState, *, node_id: str | None, status: int = 200, **panel
+) -> HttpResponse:
+    return HttpResponse(
+        _panel_html(request, state, node_id, **panel) + _regions(request, state), status=status
+    )
 
 
 def _refused(request, error: services.JourneyServiceError) -> HttpResponse:
     """Conflict / not editable / no permission: a banner; the panel is left as it is."""
-    html = render_to_string("journeys/canvas/_conflict.html", {"message": error.message}, request=request)
+    html = render_to_string(
+        "journeys/canvas/_conflict.html", {"message": error.message}, request=request
+    )
     response = HttpResponse(html, status=error.status)
     response["HX-Retarget"] = "#canvas-conflict"
     response["HX-Reswap"] = "innerHTML"
@@ -77,7 +87,9 @@ def canvas(request, pk: int):
     journey = get_object_or_404(Journey, pk=pk)
     number = request.GET.get("version", "")
     version = (
-        journey.versions.filter(number=int(number)).first() if number.isdigit() else latest_version(journey)
+        journey.versions.filter(number=int(number)).first()
+        if number.isdigit()
+        else latest_version(journey)
     )
     if version is None:
         raise Http404("no such version")
@@ -89,7 +101,9 @@ def canvas(request, pk: int):
 @require_GET
 def graph(request, version_id: int):
     """The graph alone; `?branch=<node>` opens a new path from that node ("+")."""
-    state = canvas_state(_version(version_id), user=request.user, branch=request.GET.get("branch") or None)
+    state = canvas_state(
+        _version(version_id), user=request.user, branch=request.GET.get("branch") or None
+    )
     return render(request, "journeys/canvas/_graph.html", {"state": state})
 
 
@@ -112,9 +126,13 @@ def node_add(request, version_id: int):
     post = request.POST
     try:
         result = services.node_add(
-            journey=version.journey, type=post.get("type", ""), after=post.get("after") or None,
-            port=post.get("port") or "default", before=post.get("before") or None,
-            expected_revision=_revision(request), user=request.user,
+            journey=version.journey,
+            type=post.get("type", ""),
+            after=post.get("after") or None,
+            port=post.get("port") or "default",
+            before=post.get("before") or None,
+            expected_revision=_revision(request),
+            user=request.user,
         )
     except services.JourneyServiceError as error:
         return _refused(request, error)
@@ -135,13 +153,24 @@ def node_save(request, version_id: int, node_id: str):
     ui_tab = request.POST.get("ui_tab", "")
     try:
         result = services.node_update(
-            journey=version.journey, node_id=node_id, config=config, label=label,
-            expected_revision=_revision(request), user=request.user,
+            journey=version.journey,
+            node_id=node_id,
+            config=config,
+            label=label,
+            expected_revision=_revision(request),
+            user=request.user,
         )
     except services.DefinitionInvalid as error:
         state = canvas_state(version, user=request.user)
-        html = _panel_html(request, state, node_id, config=config, label=label, ui_tab=ui_tab,
-                           problems=[p for p in error.problems if p.node in (node_id, None)])
+        html = _panel_html(
+            request,
+            state,
+            node_id,
+            config=config,
+            label=label,
+            ui_tab=ui_tab,
+            problems=[p for p in error.problems if p.node in (node_id, None)],
+        )
         return HttpResponse(html, status=422)
     except services.JourneyServiceError as error:
         return _refused(request, error)
@@ -154,7 +183,10 @@ def node_delete(request, version_id: int, node_id: str):
     version = _version(version_id)
     try:
         result = services.node_delete(
-            journey=version.journey, node_id=node_id, expected_revision=_revision(request), user=request.user
+            journey=version.journey,
+            node_id=node_id,
+            expected_revision=_revision(request),
+            user=request.user,
         )
     except services.JourneyServiceError as error:
         return _refused(request, error)
@@ -167,13 +199,19 @@ def _edge_edit(request, version_id: int, service) -> HttpResponse:
     post = request.POST
     try:
         result = service(
-            journey=version.journey, source=post.get("from", ""), target=post.get("to", ""),
-            port=post.get("port") or "default", expected_revision=_revision(request), user=request.user,
+            journey=version.journey,
+            source=post.get("from", ""),
+            target=post.get("to", ""),
+            port=post.get("port") or "default",
+            expected_revision=_revision(request),
+            user=request.user,
         )
     except services.JourneyServiceError as error:
         return _refused(request, error)
     state = canvas_state(result.version, user=request.user, report=result.report)
-    return _updated(request, state, node_id=post.get("selected") or None)
+    if not post.get("selected"):  # nothing was open: keep the panel closed
+        return HttpResponse(_regions(request, state))
+    return _updated(request, state, node_id=post["selected"])
 
 
 @require_POST
@@ -195,28 +233,46 @@ def properties(request, version_id: int):
     context = {"timezones": panels.timezones(), "namespaces": ["email", "crm_id", "phone"]}
     if request.method == "GET":
         state = canvas_state(version, user=request.user)
-        return render(request, "journeys/canvas/_panel_properties.html",
-                      {**context, "state": state, "form": panels.properties_form(journey)})
+        return render(
+            request,
+            "journeys/canvas/_panel_properties.html",
+            {**context, "state": state, "form": panels.properties_form(journey)},
+        )
     props, form = panels.properties_from_post(request.POST, journey)
     try:
         result_version, report = services.journey_update_properties(
-            journey=journey, name=form["name"], description=form["description"],
-            namespace=form["namespace"], properties=props, user=request.user,
+            journey=journey,
+            name=form["name"],
+            description=form["description"],
+            namespace=form["namespace"],
+            properties=props,
+            user=request.user,
         )
     except services.DefinitionInvalid as error:
         state = canvas_state(version, user=request.user)
         errors: dict[str, list[str]] = {}
         for problem in error.problems:
             errors.setdefault(problem.path or "", []).append(problem.message)
-        return render(request, "journeys/canvas/_panel_properties.html",
-                      {**context, "state": state, "form": form, "errors": errors,
-                       "general_errors": errors.get("", [])}, status=422)
+        return render(
+            request,
+            "journeys/canvas/_panel_properties.html",
+            {
+                **context,
+                "state": state,
+                "form": form,
+                "errors": errors,
+                "general_errors": errors.get("", []),
+            },
+            status=422,
+        )
     except services.JourneyServiceError as error:
         return _refused(request, error)
     state = canvas_state(result_version, user=request.user, report=report)
-    html = render_to_string("journeys/canvas/_panel_properties.html",
-                            {**context, "state": state, "form": panels.properties_form(state.journey), "saved": True},
-                            request=request)
+    html = render_to_string(
+        "journeys/canvas/_panel_properties.html",
+        {**context, "state": state, "form": panels.properties_form(state.journey), "saved": True},
+        request=request,
+    )
     return HttpResponse(html + _regions(request, state))
 
 
@@ -224,9 +280,14 @@ def properties(request, version_id: int):
 def validate(request, version_id: int):
     """Validate: open the alerts panel with the fresh report."""
     state = canvas_state(_version(version_id), user=request.user)
-    alerts = render_to_string("journeys/canvas/_alerts.html",
-                              {"state": state, "alerts_open": True, "validated": True}, request=request)
-    graph_html = render_to_string("journeys/canvas/_graph.html", {"state": state, "oob": True}, request=request)
+    alerts = render_to_string(
+        "journeys/canvas/_alerts.html",
+        {"state": state, "alerts_open": True, "validated": True},
+        request=request,
+    )
+    graph_html = render_to_string(
+        "journeys/canvas/_graph.html", {"state": state, "oob": True}, request=request
+    )
     return HttpResponse(alerts + graph_html)
 
 
@@ -237,9 +298,14 @@ def publish(request, version_id: int):
         services.journey_publish(journey=version.journey, user=request.user)
     except services.DefinitionInvalid:
         state = canvas_state(version, user=request.user)
-        response = HttpResponse(render_to_string(
-            "journeys/canvas/_alerts.html", {"state": state, "alerts_open": True, "validated": True}, request=request
-        ), status=422)
+        response = HttpResponse(
+            render_to_string(
+                "journeys/canvas/_alerts.html",
+                {"state": state, "alerts_open": True, "validated": True},
+                request=request,
+            ),
+            status=422,
+        )
         response["HX-Retarget"], response["HX-Reswap"] = "#canvas-alerts", "outerHTML"
         return response
     except services.JourneyServiceError as error:
@@ -256,4 +322,3 @@ def new_version(request, version_id: int):
         return _refused(request, error)
     url = reverse("journeys:canvas", args=[version.journey_id]) + f"?version={created.number}"
     return HttpResponseClientRedirect(url)
-

@@ -20,9 +20,12 @@ def errors_for(errors: dict[str, list[str]] | None, key: str) -> list[str]:
 @register.filter
 def errors_under(errors: dict[str, list[str]] | None, prefix: str) -> list[str]:
     """Messages of a field and everything inside it (`paths[0]` → its label and rule)."""
-    return [m for key, messages in (errors or {}).items()
-            if key == prefix or key.startswith(prefix + ".") or key.startswith(prefix + "[")
-            for m in messages]
+    return [
+        m
+        for key, messages in (errors or {}).items()
+        if key == prefix or key.startswith(prefix + ".") or key.startswith(prefix + "[")
+        for m in messages
+    ]
 
 
 @register.filter

@@ -17,6 +17,7 @@
   const zoomLabel = document.getElementById("canvas-zoom-level");
   const quick = document.getElementById("canvas-quick-add");
   const editable = !app.classList.contains("is-readonly");
+  const panel = document.getElementById("canvas-panel");
 
   // 409 (conflict), 422 (refused value) and 403 (permission) carry fragments to show.
   htmx.config.responseHandling = [
@@ -71,11 +72,12 @@
     apply();
   }
 
+  // Keep a node (and the drop slot just after it) on screen after an edit.
   function ensureVisible(node) {
     const v = viewport.getBoundingClientRect(), r = node.getBoundingClientRect();
-    const pad = 40;
+    const pad = 40, slotRoom = 110 * view.scale;
     let dx = 0, dy = 0;
-    if (r.right > v.right - pad) dx = v.right - pad - r.right;
+    if (r.right + slotRoom > v.right - pad) dx = v.right - pad - slotRoom - r.right;
     if (r.left + dx < v.left + pad) dx = v.left + pad - r.left;
     if (r.bottom > v.bottom - pad) dy = v.bottom - pad - r.bottom;
     if (r.top + dy < v.top + pad) dy = v.top + pad - r.top;
@@ -239,7 +241,10 @@
     if (over) over.classList.remove("is-connect-target");
     document.body.classList.remove("is-connecting");
     link = null;
-    if (over) post(app.dataset.connectUrl, { from, port, to: over.dataset.nodeId, selected: from });
+    // The panel stays as it was (refreshed), whatever was selected.
+    const inner = panel.querySelector("[data-selected-node]");
+    const values = { from, port, to: over ? over.dataset.nodeId : "", selected: inner ? inner.dataset.selectedNode : "" };
+    if (over) post(app.dataset.connectUrl, values);
   });
 
   // --- edges: hovering the line shows its insert / delete buttons -----------------------------
@@ -256,7 +261,6 @@
   });
 
   // --- panel, selection, alerts, tabs ---------------------------------------------------------
-  const panel = document.getElementById("canvas-panel");
   let alertsOpen = false;
 
   function syncSelection() {

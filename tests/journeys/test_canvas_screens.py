@@ -15,9 +15,15 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def seed_audience(db):
-    return Audience.objects.create(name="Atlanta/SF/Seattle millennials", rule={"all": [
-        {"field": "city", "op": "in", "value": ["Atlanta", "San Francisco", "Seattle"]},
-        {"field": "birth_year", "op": "gt", "value": 1980}]})
+    return Audience.objects.create(
+        name="Atlanta/SF/Seattle millennials",
+        rule={
+            "all": [
+                {"field": "city", "op": "in", "value": ["Atlanta", "San Francisco", "Seattle"]},
+                {"field": "birth_year", "op": "gt", "value": 1980},
+            ]
+        },
+    )
 
 
 def test_seed_journey_canvas(page, seed_audience):

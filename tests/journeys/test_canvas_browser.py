@@ -1,0 +1,260 @@
+"""The canvas's done-criterion, in real Chromium: build the ENTIRE seed journey from an empty
+canvas with the mouse (no API) — read audience, first message (email + push), two reaction
+paths made with "+", a one-day timeout with its path and a reminder email, the purchase event
+joined by the three paths, a thank-you push — see it valid, publish it, and find the stored
+definition shaped like the seed. Plus the two-tab conflict as a marketer meets it."""
+
+from __future__ import annotations
+
+import pytest
+
+from audiences.models import Audience
+from journeys.demo import seed_definition
+from journeys.models import JourneyVersion, VersionStatus
+from journeys.services import journey_create
+from tests.conftest import screenshot
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+AUDIENCE = "Atlanta/SF/Seattle, born after 1980"
+
+
+@pytest.fixture
+def seed_audience():
+    return Audience.objects.create(
+        name=AUDIENCE,
+        rule={
+            "all": [
+                {"field": "city", "op": "in", "value": ["Atlanta", "San Francisco", "Seattle"]},
+                {"field": "birth_year", "op": "gt", "value": 1980},
+            ]
+        },
+    )
+
+
+# --- mouse helpers ------------------------------------------------------------------------------
+
+
+def drop(page, activity: str, slot: str, expect_node: str) -> None:
+    """Drag `activity` from the palette onto `slot`; its settings panel opens."""
+    page.drag_and_drop(f".cv-palette [data-palette-type={activity}]", slot)
+    page.wait_for_selector(f".cv-panel-inner[data-selected-node={expect_node}]")
+    page.wait_for_selector(f"#node-{expect_node}.is-selected")
+
+
+def saved(page, action) -> None:
+    """Do something in the side panel and wait until the server answered the save."""
+    try:
+        with page.expect_response(
+            lambda r: "/save/" in r.url and r.request.method == "POST"
+        ) as info:
+            action()
+    except Exception:
+        screenshot(page, "debug-failure")
+        raise
+    assert info.value.status == 200, info.value.text()
+    page.wait_for_selector(".cv-panel-inner .cv-saved")
+
+
+def type_in(page, selector: str, text: str) -> None:
+    saved(page, lambda: (page.fill(selector, text), page.press(selector, "Tab")))
+
+
+def connect(page, source: str, port: str, target: str) -> None:
+    """Drag from a node's output handle onto another node."""
+    handle = page.locator(f"#node-{source} .cv-port-handle[data-port={port}]")
+    box = handle.bounding_box()
+    goal = page.locator(f"#node-{target}").bounding_box()
+    with page.expect_response(lambda r: "/edges/connect/" in r.url) as info:
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.mouse.down()
+        page.mouse.move(goal["x"] + goal["width"] / 2, goal["y"] + goal["height"] / 2, steps=12)
+        page.mouse.up()
+    assert info.value.status == 200
+    page.wait_for_selector(
+        f'.cv-edge[data-from="{source}"][data-to="{target}"][data-port="{port}"]', state="attached"
+    )
+
+
+def show_everything(page) -> None:
+    if page.locator("[data-close-panel]").count():
+        page.click("[data-close-panel]")
+    page.click("[data-zoom=fit]")
+
+
+# --- the seed, built by hand ----------------------------------------------------------------------
+
+
+def test_build_the_entire_seed_journey_with_the_mouse_and_publish_it(page, seed_audience, user):
+    version, _ = journey_create(
+        document={"name": "Untitled journey", "nodes": [], "edges": []}, user=user
+    )
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.goto(f"/journeys/{version.journey_id}/")
+    page.wait_for_selector(".cv-start")
+    screenshot(page, "canvas-build-0-empty")
+
+    # Properties: name and namespace.
+    page.click("#canvas-properties-btn")
+    page.wait_for_selector("#properties-form")
+    with page.expect_response(lambda r: "/properties/" in r.url and r.request.method == "POST"):
+        page.fill("#p-name", "Multi-channel welcome")
+        page.press("#p-name", "Tab")
+    with page.expect_response(lambda r: "/properties/" in r.url and r.request.method == "POST"):
+        page.fill("#p-namespace", "email")
+        page.press("#p-namespace", "Tab")
+    assert page.inner_text("#canvas-journey-name") == "Multi-channel welcome"
+
+    # 1. Read audience on the seed audience.
+    drop(page, "read_audience", ".cv-start", "read_audience")
+    saved(page, lambda: page.select_option("#f-audience", label=AUDIENCE))
+    assert AUDIENCE in page.inner_text("#node-read_audience")
+
+    # 2. The first message, email and push.
+    drop(page, "message", ".cv-slot[data-after=read_audience]", "message")
+    type_in(page, "#f-email\\.subject", "Welcome, {{ profile.first_name | default('there') }}!")
+    type_in(
+        page, "#f-email\\.html", "<p>Hi {{ profile.first_name }}, our new collection is in.</p>"
+    )
+    type_in(page, "#f-email\\.text", "Hi {{ profile.first_name }}, our new collection is in.")
+    page.click(".cv-tab[data-tab=push]")
+    saved(page, lambda: page.check("#f-channel\\.push"))
+    type_in(page, "#f-push\\.title", "New collection")
+    type_in(page, "#f-push\\.body", "Come and see what's new")
+    saved(page, lambda: page.fill("#f-label", "First message") or page.press("#f-label", "Tab"))
+
+    # 3. Two reaction paths: one after the message, the second through "+" on the message.
+    drop(page, "reaction", ".cv-slot[data-after=message][data-port=default]", "reaction")
+    saved(page, lambda: page.click("label.cv-choice:has-text('Push opened')"))
+    page.hover("#node-message")
+    with page.expect_response(lambda r: "branch=message" in r.url):
+        page.click("#node-message .cv-node-plus")
+    page.wait_for_selector(".cv-slot.is-branch[data-after=message]")
+    screenshot(page, "canvas-build-1-new-path")
+    drop(page, "reaction", ".cv-slot.is-branch[data-after=message]", "reaction_2")
+    assert page.is_checked(
+        "input[name=reaction_pick][value='email:opened']"
+    )  # the message's first channel
+    # 4. A one-day timeout on it: a Timeout path appears.
+    saved(page, lambda: page.check("#f-timeout__on"))
+    assert (
+        page.input_value("#f-timeout__value") == "1"
+        and page.input_value("#f-timeout__unit") == "days"
+    )
+    page.wait_for_selector(".cv-slot[data-after=reaction_2][data-port=timeout]")
+
+    # 5. The reminder email on the timeout path.
+    drop(page, "message", ".cv-slot[data-after=reaction_2][data-port=timeout]", "message_2")
+    type_in(page, "#f-email\\.subject", "Did you see our new collection?")
+    type_in(page, "#f-email\\.html", "<p>In case you missed it: the new collection.</p>")
+    type_in(page, "#f-email\\.text", "In case you missed it: the new collection.")
+    saved(page, lambda: page.fill("#f-label", "Reminder") or page.press("#f-label", "Tab"))
+
+    # 6. The purchase event after "push opened", then the two other paths joined on it.
+    drop(page, "event", ".cv-slot[data-after=reaction][data-port=default]", "event")
+    saved(page, lambda: page.select_option("#f-event", "purchase"))
+    show_everything(page)
+    connect(page, "reaction_2", "default", "event")
+    connect(page, "message_2", "default", "event")
+    page.click("[data-zoom=fit]")  # the joins moved the event one column right
+
+    # 7. The thank-you push after the purchase.
+    drop(page, "message", ".cv-slot[data-after=event][data-port=default]", "message_3")
+    saved(page, lambda: page.uncheck("#f-channel\\.email"))
+    page.click(".cv-tab[data-tab=push]")
+    saved(page, lambda: page.check("#f-channel\\.push"))
+    type_in(page, "#f-push\\.title", "Thank you")
+    type_in(page, "#f-push\\.body", "Thanks for your purchase, {{ profile.first_name }}!")
+
+    # Valid: no errors in the alerts panel.
+    show_everything(page)
+    page.click("#canvas-validate-btn")
+    page.wait_for_selector(".cv-alerts.is-open .cv-validated")
+    assert page.locator(".cv-alert.is-error").count() == 0
+    assert "No errors" in page.inner_text(".cv-alerts-toggle")
+    assert page.locator(".cv-node-alert.is-error").count() == 0
+    screenshot(page, "canvas-build-2-valid")
+
+    # Publish.
+    page.click("#canvas-publish-btn")
+    page.wait_for_selector("#canvas-status:has-text('Live')")
+    page.wait_for_selector("#canvas-new-version-btn")
+    screenshot(page, "canvas-build-3-live")
+
+    stored = JourneyVersion.objects.get(pk=version.pk)
+    assert stored.status == VersionStatus.LIVE
+    assert stored.journey.name == "Multi-channel welcome" and stored.journey.namespace == "email"
+    assert _shape(stored.definition) == _shape(seed_definition(seed_audience.pk))
+    assert (
+        next(n for n in stored.nodes if n["type"] == "read_audience")["config"]["audience"]
+        == seed_audience.pk
+    )
+
+
+def _role(node: dict, first_message: str) -> str:
+    """What a node is in the seed, whatever its id."""
+    config = node.get("config") or {}
+    if node["type"] == "message":
+        if "email" in config and "push" in config:
+            return "first message (email + push)"
+        return "reminder email" if "email" in config else "thank-you push"
+    if node["type"] == "reaction":
+        assert config["action"] == first_message
+        return f"{config['channel']} {config['reaction']}" + (
+            f" timeout {config['timeout']}" if "timeout" in config else ""
+        )
+    if node["type"] == "event":
+        return f"event {config['event']}"
+    return node["type"]
+
+
+def _shape(definition: dict) -> tuple[list[str], list[tuple[str, str, str]]]:
+    first = next(
+        n["id"]
+        for n in definition["nodes"]
+        if n["type"] == "message" and {"email", "push"} <= set(n["config"])
+    )
+    roles = {n["id"]: _role(n, first) for n in definition["nodes"]}
+    edges = sorted(
+        (roles[e["from"]], e.get("port", "default"), roles[e["to"]]) for e in definition["edges"]
+    )
+    return sorted(roles.values()), edges
+
+
+# --- two tabs -------------------------------------------------------------------------------------
+
+
+def test_two_tabs_editing_one_draft_the_second_save_is_refused_and_nothing_is_lost(
+    page, seed_audience, user
+):
+    version, _ = journey_create(document=seed_definition(seed_audience.pk), user=user)
+    other = page.context.new_page()
+    for tab in (page, other):
+        tab.goto(f"/journeys/{version.journey_id}/")
+        tab.click("#node-thanks")
+        tab.wait_for_selector(".cv-panel-inner[data-selected-node=thanks]")
+        tab.click(".cv-tab[data-tab=push]")
+    saved(
+        page,
+        lambda: (
+            page.fill("#f-push\\.title", "From tab one"),
+            page.press("#f-push\\.title", "Tab"),
+        ),
+    )
+
+    with other.expect_response(lambda r: "/save/" in r.url) as info:
+        other.fill("#f-push\\.title", "From tab two")
+        other.press("#f-push\\.title", "Tab")
+    assert info.value.status == 409
+    other.wait_for_selector("#canvas-conflict .cv-conflict-box")
+    assert "changed in another tab" in other.inner_text("#canvas-conflict")
+    assert other.input_value("#f-push\\.title") == "From tab two"  # what was typed is still there
+    screenshot(other, "canvas-conflict")
+    thanks = next(n for n in JourneyVersion.objects.get(pk=version.pk).nodes if n["id"] == "thanks")
+    assert thanks["config"]["push"]["title"] == "From tab one"
+
+    other.click("#canvas-reload")
+    other.wait_for_selector("#node-thanks")
+    other.click("#node-thanks")
+    other.click(".cv-tab[data-tab=push]")
+    assert other.input_value("#f-push\\.title") == "From tab one"
