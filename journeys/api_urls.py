@@ -1,3 +1,19 @@
 """REST API of `journeys` under /api/v1/ (contract: ../shared/API.md)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import api
+
+urlpatterns = [
+    path("journeys/", api.JourneyListCreateApi.as_view(), name="api-journeys"),
+    path("journeys/<int:pk>/", api.JourneyDetailApi.as_view(), name="api-journey"),
+    path(
+        "journeys/<int:pk>/validate/", api.JourneyValidateApi.as_view(), name="api-journey-validate"
+    ),
+    path("journeys/<int:pk>/publish/", api.JourneyPublishApi.as_view(), name="api-journey-publish"),
+    path("journeys/<int:pk>/stop/", api.JourneyStopApi.as_view(), name="api-journey-stop"),
+    path("journeys/<int:pk>/close/", api.JourneyCloseApi.as_view(), name="api-journey-close"),
+    path(
+        "journeys/<int:pk>/versions/", api.JourneyVersionsApi.as_view(), name="api-journey-versions"
+    ),
+]

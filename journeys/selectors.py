@@ -69,7 +69,8 @@ def version_report(version: JourneyVersion) -> Report:
 
 
 def journey_list(*, search: str = "", status: str = "") -> QuerySet[Journey]:
-    """Journeys with their latest version's number, status and last change (one query).
+    """Journeys with their latest version's number, status, last change and author, and the
+    live version's number when another version is being drafted (one query).
 
     `status` filters on the latest version's status."""
     latest = JourneyVersion.objects.filter(journey=OuterRef("pk")).order_by("-number")
@@ -78,6 +79,12 @@ def journey_list(*, search: str = "", status: str = "") -> QuerySet[Journey]:
         latest_status=Subquery(latest.values("status")[:1]),
         latest_updated_at=Subquery(latest.values("updated_at")[:1]),
         latest_id=Subquery(latest.values("pk")[:1]),
+        latest_updated_by=Subquery(latest.values("updated_by__username")[:1]),
+        live_number=Subquery(
+            JourneyVersion.objects.filter(journey=OuterRef("pk"), status=VersionStatus.LIVE).values(
+                "number"
+            )[:1]
+        ),
     )
     if search:
         queryset = queryset.filter(Q(name__icontains=search) | Q(description__icontains=search))
