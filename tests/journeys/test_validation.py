@@ -455,3 +455,21 @@ def test_every_code_is_documented():
 
 def test_push_and_email_message_is_fine(audience):
     assert validate_document(chain(audience.pk, node("m", "message", email=EMAIL, push=PUSH))).valid
+
+
+def test_condition_on_event_fields_of_the_journey(audience):
+    from .factories import make_event_configuration
+
+    config = make_event_configuration("purchase")
+    config.fields = [*config.fields, {"path": "amount", "type": "number"}]
+    config.save()
+    rule = {"all": [{"field": "event.purchase.amount", "op": "gt", "value": 50}]}
+    document = seed_document(audience.pk)
+    document["nodes"].append(
+        node("big", "condition", paths=[{"label": "Big spender", "rule": rule}])
+    )
+    document["edges"].append(e("thanks", "big"))
+    assert paths(document, codes.ERR_CONDITION_RULE) == []
+    rule["all"][0]["field"] = "event.purchase.colour"
+    found = problems(document, codes.ERR_CONDITION_RULE)
+    assert [p.path for p in found] == ["nodes[7].config.paths[0].rule.all[0].field"]

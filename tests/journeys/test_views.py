@@ -9,7 +9,7 @@ from journeys import services
 from journeys.models import Journey
 from tests.conftest import screenshot
 
-from .factories import doc, node, seed_document
+from .factories import doc, make_event_configuration, node, seed_document
 
 pytestmark = pytest.mark.django_db
 
@@ -27,6 +27,7 @@ def journeys(audience, user):
     services.journey_new_version(journey=live.journey, user=user)
     services.journey_publish(journey=live.journey, user=user)
     services.journey_new_version(journey=live.journey, user=user)  # v3 drafted while v2 is live
+    make_event_configuration("signup")
     event_doc = doc(
         [
             node("signup", "unitary_event", event="signup"),
