@@ -10,7 +10,6 @@ app_name = "journeys"
 urlpatterns: list = [
     path("journeys/", views.journey_list, name="list"),
     path("journeys/new/", views.journey_new, name="new"),
-    path("journeys/<int:pk>/", views.journey_canvas, name="canvas"),
     path("journeys/<int:pk>/duplicate/", views.journey_duplicate, name="duplicate"),
     *channel_urlpatterns,
     path("", include("journeys.canvas.urls")),

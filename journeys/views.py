@@ -1,5 +1,5 @@
-"""Journey pages: the list (search, status filter, new, duplicate) and — until the canvas
-lands — a read-only placeholder at `journeys:canvas`."""
+"""Journey pages: the list (search, status filter, new, duplicate). The canvas lives in
+journeys/canvas/ (`journeys:canvas`)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from django.views.decorators.http import require_GET, require_POST
 from . import activities, services
 from .models import Journey, VersionStatus
 from .selectors import journey_list as select_journeys
-from .selectors import latest_version, version_report
 
 NEW_JOURNEY_NAME = "Untitled journey"
 PAGE_SIZE = 25
@@ -59,24 +58,3 @@ def journey_duplicate(request, pk: int):
     copy = services.journey_duplicate(journey=journey, user=request.user)
     messages.success(request, f"“{journey.name}” duplicated: this is the copy, a new draft.")
     return redirect("journeys:canvas", pk=copy.journey_id)
-
-
-@require_GET
-def journey_canvas(request, pk: int):
-    """Placeholder until the canvas replaces it: the journey's nodes and its validation."""
-    journey = get_object_or_404(Journey, pk=pk)
-    version = latest_version(journey)
-    report = version_report(version)
-    nodes = [
-        {
-            "node": node,
-            "activity": activities.REGISTRY.get(node.get("type")),
-            "problems": report.for_node(node.get("id")),
-        }
-        for node in version.nodes
-    ]
-    return render(
-        request,
-        "journeys/canvas_placeholder.html",
-        {"journey": journey, "version": version, "nodes": nodes, "report": report},
-    )

@@ -127,4 +127,4 @@ def test_list_page_in_chromium(page, journeys, live_server):
     page.wait_for_function("document.querySelectorAll('tbody tr').length === 3")
     page.click("[data-testid=new-journey]")
     page.wait_for_selector("text=Untitled journey")
-    screenshot(page, "journeys-canvas-placeholder")
+    screenshot(page, "journeys-new-canvas")
