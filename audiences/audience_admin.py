@@ -3,6 +3,8 @@ the same checks as the API (errors name the rule path), and the current member c
 
 from __future__ import annotations
 
+import json
+
 from django import forms
 from django.contrib import admin
 from django.contrib.humanize.templatetags.humanize import intcomma
@@ -14,15 +16,24 @@ from audiences.selectors.audiences import audience_count
 from audiences.services.audiences import audience_validate
 
 
+class PrettyJSONField(forms.JSONField):
+    """The rule's JSON indented, so an admin can read and edit it."""
+
+    def prepare_value(self, value):
+        if isinstance(value, forms.fields.InvalidJSONInput):
+            return value
+        return json.dumps(value, indent=2, ensure_ascii=False)
+
+
 class AudienceAdminForm(forms.ModelForm):
+    rule = PrettyJSONField(
+        help_text=Audience._meta.get_field("rule").help_text,
+        widget=forms.Textarea(attrs={"rows": 16, "cols": 90, "style": "font-family: monospace"}),
+    )
+
     class Meta:
         model = Audience
         fields = ["name", "description", "rule"]
-        widgets = {
-            "rule": forms.Textarea(
-                attrs={"rows": 14, "cols": 90, "style": "font-family: monospace"}
-            )
-        }
 
     def clean(self):
         """The service's validation, each error put on its form field (`rule.all[1].op` on rule)."""
@@ -55,7 +66,7 @@ class AudienceAdmin(admin.ModelAdmin):
         ("History", {"fields": ["created_at", "updated_at"]}),
     ]
 
-    @admin.display(description="Rule")
+    @admin.display(description="In words")
     def rule_readable(self, audience: Audience) -> str:
         return describe_rule(audience.rule, PROFILE_FIELDS) if audience.rule else "—"
 

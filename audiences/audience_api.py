@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from audiences.models import Audience, Profile
+from audiences.profile_api import ProfileOutputSerializer
 from audiences.rules import PROFILE_FIELDS
 from audiences.rules.describe import describe_rule
 from audiences.rules.validation import validate_rule
@@ -26,6 +27,7 @@ from audiences.selectors.audiences import (
     rule_count,
     rule_sample,
 )
+from audiences.selectors.profiles import profiles_representations
 from audiences.services.audiences import (
     AudienceInvalid,
     audience_create,
@@ -95,47 +97,15 @@ class AudienceOutputSerializer(serializers.ModelSerializer):
         return describe_rule(audience.rule, PROFILE_FIELDS)
 
 
-class ProfileSampleSerializer(serializers.ModelSerializer):
-    """A matching profile, in the shape the profiles API takes it (identities, attributes...)."""
-
-    identities = serializers.SerializerMethodField()
-    attributes = serializers.SerializerMethodField()
-    consent = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Profile
-        fields = ["id", "identities", "attributes", "phone", "push_tokens", "consent", "is_test"]
-
-    def get_identities(self, profile: Profile) -> dict[str, str]:
-        return {identity.namespace: identity.value for identity in profile.identities.all()}
-
-    def get_attributes(self, profile: Profile) -> dict[str, Any]:
-        core = {
-            name: getattr(profile, name)
-            for name in ("first_name", "last_name", "city", "birth_year", "timezone")
-        }
-        return {**(profile.attributes or {}), **core}
-
-    def get_consent(self, profile: Profile) -> dict[str, bool]:
-        return {
-            "email": profile.consent_email,
-            "push": profile.consent_push,
-            "sms": profile.consent_sms,
-        }
-
-
 PREVIEW_RESPONSE = inline_serializer(
     "AudiencePreview",
-    {"count": serializers.IntegerField(), "sample": ProfileSampleSerializer(many=True)},
+    {"count": serializers.IntegerField(), "sample": ProfileOutputSerializer(many=True)},
 )
 
 
 def _preview_body(count: int, sample: list[Profile]) -> dict[str, Any]:
-    ids = [profile.pk for profile in sample]
-    with_identities = Profile.objects.filter(pk__in=ids).prefetch_related("identities")
-    by_id = {profile.pk: profile for profile in with_identities}
-    ordered = [by_id[pk] for pk in ids if pk in by_id]
-    return {"count": count, "sample": ProfileSampleSerializer(ordered, many=True).data}
+    """`{"count", "sample"}`, each sampled profile in the profiles API's representation."""
+    return {"count": count, "sample": profiles_representations(profile.pk for profile in sample)}
 
 
 def _invalid(exc: AudienceInvalid) -> Response:
