@@ -18,7 +18,6 @@ import socket
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
@@ -26,7 +25,7 @@ from django.utils import timezone
 from journeys.models import Channel, CustomAction, HostCallWindow
 
 from .delivery import Outcome, Outgoing, Sender
-from .http import http_client
+from .http import HttpFailure, HttpSession
 from .render import RenderError, render, template_context
 
 SECRET_MASK = "••••••••"
@@ -91,9 +90,14 @@ def merge_headers(
 class ActionSender(Sender):
     channel = Channel.ACTION
     retry_delays = (10, 60, 300)  # three retries
+    checks_before_send = True
 
     def open(self) -> None:
         self.actions: dict[int, CustomAction] = {}
+        self.session = HttpSession()
+
+    def close(self) -> None:
+        self.session.close()
 
     def _action(self, item: Outgoing) -> CustomAction | None:
         action_id = item.body.get("action_id")
@@ -141,25 +145,23 @@ class ActionSender(Sender):
         if content is not None:
             headers.setdefault("Content-Type", "application/json")
         try:
-            response = http_client().request(
+            answer = self.session.request(
                 action.method,
                 action.url,
-                content=content,
+                body=content,
                 headers=headers,
                 timeout=action.timeout_seconds,
             )
-        except httpx.HTTPError as exc:
-            return Outcome("retry", reason=f"{action.name}: {type(exc).__name__}")
-        answer = f"{response.status_code} {response.text[:1000]}"
-        if 200 <= response.status_code < 300:
-            return Outcome("sent", response=answer)
-        if response.status_code in NO_RETRY_STATUSES:
+        except HttpFailure as exc:
+            return Outcome("retry", reason=f"{action.name}: {exc}"[:500])
+        response = f"{answer.status} {answer.text[:1000]}"
+        if 200 <= answer.status < 300:
+            return Outcome("sent", response=response)
+        if answer.status in NO_RETRY_STATUSES:
             return Outcome(
-                "failed", response=answer, reason=f"{action.name}: HTTP {response.status_code}"
+                "failed", response=response, reason=f"{action.name}: HTTP {answer.status}"
             )
-        return Outcome(
-            "retry", response=answer, reason=f"{action.name}: HTTP {response.status_code}"
-        )
+        return Outcome("retry", response=response, reason=f"{action.name}: HTTP {answer.status}")
 
 
 def _payload(action: CustomAction, item: Outgoing) -> bytes | None:

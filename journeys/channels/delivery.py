@@ -84,6 +84,8 @@ class Sender:
     def close(self) -> None:
         pass
 
+    checks_before_send = False  # True: `before_send` runs in the transaction marking the message
+
     def before_send(self, item: Outgoing) -> Outcome | None:
         return None
 
@@ -192,22 +194,28 @@ def _threaded_lane(channel: str, items: list[Outgoing], token: str) -> None:
 
 
 def run_lane(channel: str, items: list[Outgoing], token: str) -> None:
-    """Send `items` one after the other on one provider connection (see the module docstring)."""
+    """Send `items` one after the other on one provider connection (see the module docstring).
+    Each message costs one database round trip: `step` records the previous outcome and marks
+    the next message in a single statement (autocommit), i.e. one commit."""
     sender = sender_for(channel)
     sender.open()
     previous: tuple[Outgoing, Outcome] | None = None
     try:
         for item in items:
-            with transaction.atomic():
-                if previous:
-                    record_outcome(sender, *previous, token=token)
-                    previous = None
-                early = _early_outcome(sender, item)
-                if early:
-                    record_outcome(sender, item, early, token=token)
-                    continue
-                if not mark_sending(item, token=token):
-                    continue  # our lease expired and someone else owns it now
+            reason = exclusion_reason(item.channel, item.profile)
+            if reason:
+                step(sender, previous, item, Outcome("excluded", reason=reason), token=token)
+                previous = None
+                continue
+            if sender.checks_before_send:  # e.g. a rate cap, counted in the marking transaction
+                with transaction.atomic():
+                    early = sender.before_send(item)
+                    marked = step(sender, previous, item, early, token=token)
+            else:
+                early, marked = None, step(sender, previous, item, None, token=token)
+            previous = None
+            if early or not marked:
+                continue  # not to be sent now, or our lease expired and someone else owns it
             try:
                 outcome = sender.send(item)
             except Exception as exc:  # a bug or an unexpected provider answer: retry later
@@ -216,35 +224,61 @@ def run_lane(channel: str, items: list[Outgoing], token: str) -> None:
             previous = (item, outcome)
     finally:
         if previous:
-            with transaction.atomic():
-                record_outcome(sender, *previous, token=token)
+            step(sender, previous, None, None, token=token)
         sender.close()
 
 
-def _early_outcome(sender: Sender, item: Outgoing) -> Outcome | None:
-    reason = exclusion_reason(item.channel, item.profile)
-    if reason:
-        return Outcome("excluded", reason=reason)
-    return sender.before_send(item)
-
-
-def mark_sending(item: Outgoing, *, token: str) -> bool:
-    """pending → sending, only if our claim still holds; the lease restarts for this send."""
-    with connection.cursor() as cursor:
-        cursor.execute(
+def step(
+    sender: Sender,
+    previous: tuple[Outgoing, Outcome] | None,
+    item: Outgoing | None,
+    early: Outcome | None,
+    *,
+    token: str,
+) -> bool:
+    """One statement: record `previous`'s outcome; then either record `item`'s `early`
+    outcome or mark `item` sending (pending → sending, only if our claim still holds; the lease
+    restarts for this send). True when `item` was marked."""
+    parts: list[str] = []
+    params: list[Any] = []
+    for index, (done_item, outcome) in enumerate(
+        [p for p in (previous, (item, early) if item and early else None) if p]
+    ):
+        sql, sql_params = _outcome_update(sender, done_item, outcome, token=token)
+        parts.append(f"done{index} AS ({sql})")
+        params.extend(sql_params)
+        if outcome.invalid_tokens:
+            parts.append(
+                f"tokens{index} AS (UPDATE {Profile._meta.db_table} SET push_tokens = push_tokens - %s::text[]"
+                " WHERE id = %s)"
+            )
+            params.extend([outcome.invalid_tokens, done_item.profile_id])
+    marking = item is not None and early is None
+    if marking:
+        final = (
             f"UPDATE {TABLE} SET status = 'sending', attempts = attempts + 1, updated_at = now(),"
             " lease_expires_at = now() + make_interval(secs => %s)"
-            " WHERE id = %s AND claim_token = %s AND status = 'pending' RETURNING attempts",
-            [LEASE_SECONDS, item.id, token],
+            " WHERE id = %s AND claim_token = %s AND status = 'pending' RETURNING attempts"
         )
+        params.extend([LEASE_SECONDS, item.id, token])
+    else:
+        final = "SELECT NULL"
+    if not parts and not marking:
+        return False
+    statement = (f"WITH {', '.join(parts)} " if parts else "") + final
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
         row = cursor.fetchone()
-    if row:
+    if marking and row:
         item.attempts = row[0]
-    return bool(row)
+        return True
+    return False
 
 
-def record_outcome(sender: Sender, item: Outgoing, outcome: Outcome, *, token: str) -> None:
-    """Write what happened (conditional on our claim token)."""
+def _outcome_update(
+    sender: Sender, item: Outgoing, outcome: Outcome, *, token: str
+) -> tuple[str, list[Any]]:
+    """The UPDATE writing what happened to `item` (conditional on our claim token)."""
     status, next_at, reason = outcome.status, None, outcome.reason
     if status == "retry":
         if item.attempts >= sender.max_attempts:
@@ -255,35 +289,24 @@ def record_outcome(sender: Sender, item: Outgoing, outcome: Outcome, *, token: s
             next_at = timezone.now() + dt.timedelta(seconds=delay)
     elif status == "defer":
         status, next_at = "pending", outcome.retry_at
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {TABLE} SET status = %s, reason = %s, provider_id = CASE WHEN %s <> '' THEN %s ELSE provider_id END,"
-            " provider_response = %s, next_attempt_at = coalesce(%s, next_attempt_at),"
-            " sent_at = CASE WHEN %s = 'sent' THEN now() ELSE sent_at END,"
-            " claim_token = '', lease_expires_at = NULL, updated_at = now()"
-            " WHERE id = %s AND claim_token = %s",
-            [
-                status,
-                reason[:2000],
-                outcome.provider_id,
-                outcome.provider_id[:255],
-                outcome.response[:4000],
-                next_at,
-                status,
-                item.id,
-                token,
-            ],
-        )
-    if outcome.invalid_tokens:
-        _remove_push_tokens(item.profile_id, outcome.invalid_tokens)
-
-
-def _remove_push_tokens(profile_id: int, tokens: list[str]) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {Profile._meta.db_table} SET push_tokens = push_tokens - %s::text[] WHERE id = %s",
-            [tokens, profile_id],
-        )
+    sql = (
+        f"UPDATE {TABLE} SET status = %s, reason = %s, provider_id = %s, provider_response = %s,"
+        " next_attempt_at = coalesce(%s, next_attempt_at),"
+        " sent_at = CASE WHEN %s = 'sent' THEN now() ELSE sent_at END,"
+        " claim_token = '', lease_expires_at = NULL, updated_at = now()"
+        " WHERE id = %s AND claim_token = %s"
+    )
+    provider_id = (outcome.provider_id or "")[:255]
+    return sql, [
+        status,
+        reason[:2000],
+        provider_id,
+        outcome.response[:4000],
+        next_at,
+        status,
+        item.id,
+        token,
+    ]
 
 
 def release_lost_sends() -> int:

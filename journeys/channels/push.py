@@ -8,14 +8,13 @@ notification instead of adding a second one.
 
 from __future__ import annotations
 
-import httpx
 from django.conf import settings
 
 from journeys.models import Channel, ChannelSettings
 
 from . import tracking
 from .delivery import Outcome, Outgoing, Sender
-from .http import http_client, is_transient
+from .http import HttpAnswer, HttpFailure, HttpSession, is_transient
 from .render import RenderError, render, template_context
 
 
@@ -26,9 +25,13 @@ class PushSender(Sender):
         configured = ChannelSettings.objects.filter(channel=Channel.PUSH).first()
         project = (configured.project_id if configured else "") or "sentier"
         self.url = f"{settings.FCM_ENDPOINT}/v1/projects/{project}/messages:send"
-        self.headers = {"Content-Type": "application/json"}
+        self.headers = {}
         if configured and configured.credential:
             self.headers["Authorization"] = f"Bearer {configured.credential}"
+        self.session = HttpSession()
+
+    def close(self) -> None:
+        self.session.close()
 
     def send(self, item: Outgoing) -> Outcome:
         if not settings.FCM_ENDPOINT:
@@ -52,27 +55,23 @@ class PushSender(Sender):
                 }
             }
             try:
-                response = http_client().post(self.url, json=payload, headers=self.headers)
-            except httpx.HTTPError as exc:
-                transient.append(f"{type(exc).__name__}")
+                answer = self.session.post_json(self.url, payload, headers=self.headers)
+            except HttpFailure as exc:
+                transient.append(str(exc)[:200])
                 continue
-            if response.status_code == 200:
-                sent.append(_name(response))
-            elif _unregistered(response):
+            if answer.status == 200:
+                sent.append(str((answer.json() or {}).get("name", "")))
+            elif _unregistered(answer):
                 invalid.append(token)
-            elif is_transient(response.status_code):
-                transient.append(f"{response.status_code} {response.text[:200]}")
+            elif is_transient(answer.status):
+                transient.append(f"{answer.status} {answer.text[:200]}")
             else:
-                fatal.append(f"{response.status_code} {response.text[:200]}")
+                fatal.append(f"{answer.status} {answer.text[:200]}")
         summary = f"{len(sent)} delivered, {len(invalid)} unregistered, {len(transient) + len(fatal)} failed"
         details = "; ".join(transient + fatal)
         if sent:
-            return Outcome(
-                "sent",
-                provider_id=sent[0],
-                response=f"{summary}. {details}".strip(),
-                invalid_tokens=invalid,
-            )
+            response = f"{summary}. {details}" if details else summary
+            return Outcome("sent", provider_id=sent[0], response=response, invalid_tokens=invalid)
         if transient:
             return Outcome(
                 "retry",
@@ -92,17 +91,10 @@ class PushSender(Sender):
         )
 
 
-def _name(response: httpx.Response) -> str:
-    try:
-        return str(response.json().get("name", ""))
-    except ValueError:
-        return ""
-
-
-def _unregistered(response: httpx.Response) -> bool:
-    if response.status_code == 404:
+def _unregistered(answer: HttpAnswer) -> bool:
+    if answer.status == 404:
         return True
-    if response.status_code == 400:
-        text = response.text
+    if answer.status == 400:
+        text = answer.text
         return "UNREGISTERED" in text or "registration token" in text.lower()
     return False

@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
-import httpx
+import base64
+
 from django.conf import settings
 
 from journeys.models import Channel, ChannelSettings
 
 from .delivery import Outcome, Outgoing, Sender
-from .http import http_client, is_transient
+from .http import HttpAnswer, HttpFailure, HttpSession, is_transient
 from .render import RenderError, render, template_context
 
 MAX_SMS_CHARS = 1600
@@ -22,7 +23,15 @@ class SmsSender(Sender):
         configured = ChannelSettings.objects.filter(channel=Channel.SMS).first()
         self.sender = (configured.sender_address if configured else "") or "Sentier"
         credential = configured.credential if configured else ""
-        self.auth = tuple(credential.split(":", 1)) if ":" in credential else None
+        self.headers = {}
+        if ":" in credential:
+            self.headers["Authorization"] = (
+                "Basic " + base64.b64encode(credential.encode()).decode()
+            )
+        self.session = HttpSession()
+
+    def close(self) -> None:
+        self.session.close()
 
     def send(self, item: Outgoing) -> Outcome:
         if not settings.SMS_ENDPOINT:
@@ -35,26 +44,21 @@ class SmsSender(Sender):
             return Outcome("failed", reason="the text rendered empty")
         form = {"To": item.profile["phone"], "From": self.sender, "Body": text[:MAX_SMS_CHARS]}
         try:
-            response = http_client().post(
-                settings.SMS_ENDPOINT,
-                data=form,
-                auth=self.auth,
-                headers={"Idempotency-Key": item.key},
+            answer = self.session.post_form(
+                settings.SMS_ENDPOINT, form, headers={**self.headers, "Idempotency-Key": item.key}
             )
-        except httpx.HTTPError as exc:
-            return Outcome("retry", reason=f"SMS provider: {type(exc).__name__}")
-        answer = f"{response.status_code} {response.text[:500]}"
-        if 200 <= response.status_code < 300:
-            return Outcome("sent", provider_id=_sid(response), response=answer)
-        if is_transient(response.status_code):
-            return Outcome("retry", response=answer, reason=f"SMS provider {response.status_code}")
+        except HttpFailure as exc:
+            return Outcome("retry", reason=f"SMS provider: {exc}"[:500])
+        response = f"{answer.status} {answer.text[:500]}"
+        if 200 <= answer.status < 300:
+            return Outcome("sent", provider_id=_sid(answer), response=response)
+        if is_transient(answer.status):
+            return Outcome("retry", response=response, reason=f"SMS provider {answer.status}")
         return Outcome(
-            "failed", response=answer, reason=f"SMS provider refused ({response.status_code})"
+            "failed", response=response, reason=f"SMS provider refused ({answer.status})"
         )
 
 
-def _sid(response: httpx.Response) -> str:
-    try:
-        return str(response.json().get("sid", ""))
-    except ValueError:
-        return ""
+def _sid(answer: HttpAnswer) -> str:
+    body = answer.json()
+    return str(body.get("sid", "")) if isinstance(body, dict) else ""
