@@ -185,3 +185,7 @@ class JourneyVersionAdmin(admin.ModelAdmin):
         return format_html(
             "<pre>{}</pre>", json.dumps(obj.definition, indent=2, ensure_ascii=False)
         )
+
+
+# The channels register their own models (outbox, custom actions, channel settings).
+from journeys.channels import admin as channels_admin  # noqa: E402, F401

@@ -2,6 +2,8 @@
 
 from django.urls import path
 
+from journeys.channels import api as channels_api
+
 from . import api
 
 urlpatterns = [
@@ -16,4 +18,6 @@ urlpatterns = [
     path(
         "journeys/<int:pk>/versions/", api.JourneyVersionsApi.as_view(), name="api-journey-versions"
     ),
+    # channels (journeys/channels/api.py)
+    path("messages/", channels_api.MessageListApi.as_view(), name="api-message-list"),
 ]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import json
+import re
 import socket
 from typing import Any
 from urllib.parse import urlsplit
@@ -23,6 +24,7 @@ from django.db import connection
 from django.utils import timezone
 
 from journeys.models import Channel, CustomAction, HostCallWindow
+from journeys.templating import check_template
 
 from .delivery import Outcome, Outgoing, Sender
 from .http import HttpFailure, HttpSession
@@ -85,6 +87,46 @@ def merge_headers(
             {"name": header.get("name", ""), "value": value, "secret": bool(header.get("secret"))}
         )
     return merged
+
+
+PARAMETER_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,49}$")
+HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$")
+
+
+def custom_action_problems(
+    *,
+    url: str,
+    headers: Any,
+    parameters: Any,
+    payload_template: str,
+    timeout_seconds: int | None,
+    method: str,
+) -> dict[str, str]:
+    """What is wrong with a custom action's configuration, by field ({} when it is valid)."""
+    problems: dict[str, str] = {}
+    if problem := url_problem(url):
+        problems["url"] = problem
+    if not isinstance(headers, list) or not all(isinstance(h, dict) for h in headers):
+        problems["headers"] = 'a list of {"name": ..., "value": ..., "secret": true|false}'
+    else:
+        for index, header in enumerate(headers):
+            if not HEADER_NAME.match(str(header.get("name", ""))):
+                problems["headers"] = f"header {index + 1}: invalid name {header.get('name')!r}"
+            elif not isinstance(header.get("value", ""), str) or "\n" in header.get("value", ""):
+                problems["headers"] = f"header {header['name']}: the value must be one line of text"
+    if not isinstance(parameters, list) or not all(
+        isinstance(p, str) and PARAMETER_NAME.match(p) for p in parameters
+    ):
+        problems["parameters"] = 'a list of names made of letters, digits and _, e.g. ["coupon"]'
+    if problem := check_template(payload_template or ""):
+        problems["payload_template"] = str(problem)
+    elif method == "GET" and (payload_template or "").strip():
+        problems["payload_template"] = (
+            "a GET request sends no payload: leave it empty or use POST/PUT"
+        )
+    if timeout_seconds is None or not 1 <= timeout_seconds <= 30:
+        problems["timeout_seconds"] = "between 1 and 30 seconds"
+    return problems
 
 
 class ActionSender(Sender):

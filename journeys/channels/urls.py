@@ -2,9 +2,11 @@
 
 from django.urls import path
 
-from . import tracking_views
+from . import tracking_views, views
 
 urlpatterns = [
+    path("messages/", views.message_log, name="message_log"),
+    path("messages/<int:message_id>/", views.message_detail, name="message_detail"),
     # public, signed (config/middleware.py leaves /t/ open)
     path("t/o/<str:token>/", tracking_views.track_open, name="track_open"),
     path("t/c/<str:token>/", tracking_views.track_click, name="track_click"),

@@ -101,8 +101,6 @@ class Message(models.Model):
             models.Index(
                 fields=["lease_expires_at"], name="message_sending", condition=Q(status="sending")
             ),
-            # the message log page: newest first
-            models.Index(fields=["-created_at"], name="message_created"),
         ]
 
     def __str__(self) -> str:

@@ -1,0 +1,162 @@
+"""Push (FCM HTTP v1) and SMS (Twilio-style) against a real HTTP listener: what the gateway
+receives, what is recorded, invalid tokens removed, the push open URL."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pytest
+
+from journeys.channels import message_request
+from journeys.channels.delivery import deliver_batch
+from journeys.models import ChannelSettings, Message, Reaction
+
+UNREGISTERED = {
+    "error": {"code": 404, "status": "NOT_FOUND", "details": [{"errorCode": "UNREGISTERED"}]}
+}
+
+
+def request_push(profile, key="run:3:first:push", **extra):
+    return message_request(
+        key=key,
+        channel="push",
+        profile_id=profile.pk,
+        run_id=3,
+        node_id="first",
+        content={
+            "title": "Hi {{ profile.first_name }}",
+            "body": "Your {{ event.purchase.product }}",
+        },
+        **extra,
+    )
+
+
+@pytest.mark.django_db
+def test_push_is_one_fcm_request_per_token_and_unregistered_tokens_are_removed(
+    http_listener, make_profile, settings
+):
+    settings.PUBLIC_URL = "https://sentier.example.com"
+    ChannelSettings.objects.create(channel="push", project_id="luma-app", credential="ya29.token")
+    profile = make_profile(first_name="Ana", push_tokens=["phone-token", "old-tablet-token"])
+    http_listener.respond(
+        lambda request: (
+            (404, UNREGISTERED)
+            if request.json()["message"]["token"] == "old-tablet-token"
+            else (200, {"name": "projects/luma-app/messages/0:1500415314455276%31bd1c96"})
+        )
+    )
+    result = request_push(profile, context={"event": {"purchase": {"product": "blue shoes"}}})
+
+    deliver_batch("push", lanes=1)
+
+    requests = http_listener.wait_for(2)
+    assert {r.json()["message"]["token"] for r in requests} == {"phone-token", "old-tablet-token"}
+    for request in requests:
+        assert (request.method, request.path) == ("POST", "/v1/projects/luma-app/messages:send")
+        assert request.headers["authorization"] == "Bearer ya29.token"
+        message = request.json()["message"]
+        assert message["notification"] == {"title": "Hi Ana", "body": "Your blue shoes"}
+        assert message["data"]["open_url"].startswith("https://sentier.example.com/t/p/")
+    message = Message.objects.get(pk=result.message_id)
+    assert message.status == "sent"
+    assert message.provider_id == "projects/luma-app/messages/0:1500415314455276%31bd1c96"
+    assert "1 unregistered" in message.provider_response
+    profile.refresh_from_db()
+    assert profile.push_tokens == ["phone-token"]
+
+
+@pytest.mark.django_db
+def test_posting_to_the_push_open_url_records_an_open(client, http_listener, make_profile):
+    result = request_push(make_profile())
+    deliver_batch("push", lanes=1)
+    open_url = http_listener.wait_for(1)[0].json()["message"]["data"]["open_url"]
+    path = urlsplit(open_url).path
+
+    assert client.get(path).status_code == 405  # only the app's POST counts
+    assert client.post(path).status_code == 204
+    assert client.post(path).status_code == 204
+    reaction = Reaction.objects.get(message_id=result.message_id)
+    assert (reaction.kind, reaction.count) == ("opened", 2)
+    assert client.post(path[:-3] + "xx/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_push_with_only_dead_tokens_fails_and_gateway_errors_retry(http_listener, make_profile):
+    dead = make_profile(push_tokens=["gone"])
+    http_listener.respond(lambda request: (404, UNREGISTERED))
+    dead_result = request_push(dead, key="dead")
+    deliver_batch("push", lanes=1)
+    dead_message = Message.objects.get(pk=dead_result.message_id)
+    assert dead_message.status == "failed" and "unregistered" in dead_message.reason
+    dead.refresh_from_db()
+    assert dead.push_tokens == []
+
+    busy = make_profile()
+    http_listener.respond(lambda request: (503, {"error": {"status": "UNAVAILABLE"}}))
+    busy_result = request_push(busy, key="busy")
+    deliver_batch("push", lanes=1)
+    busy_message = Message.objects.get(pk=busy_result.message_id)
+    assert busy_message.status == "pending" and busy_message.attempts == 1
+    assert busy_message.reason.startswith("push gateway: 503")
+
+
+@pytest.mark.django_db
+def test_push_without_consent_or_token_is_excluded(http_listener, make_profile):
+    no_consent = make_profile(consent_push=False)
+    no_token = make_profile(push_tokens=[])
+    first = request_push(no_consent, key="a")
+    second = request_push(no_token, key="b")
+    deliver_batch("push", lanes=1)
+    assert Message.objects.get(pk=first.message_id).reason == "no push consent"
+    assert Message.objects.get(pk=second.message_id).reason == "no push device token"
+    assert http_listener.requests == []
+
+
+@pytest.mark.django_db
+def test_sms_is_a_form_post_with_to_from_body(http_listener, make_profile):
+    ChannelSettings.objects.create(
+        channel="sms", sender_address="+15550001111", credential="AC123:secret"
+    )
+    profile = make_profile(first_name="Ana", phone="+14045550100")
+    http_listener.respond(lambda request: (201, {"sid": "SM42", "status": "queued"}))
+    result = message_request(
+        key="sms-1",
+        channel="sms",
+        profile_id=profile.pk,
+        content={"body": "Hi {{ profile.first_name }}, 10% off today"},
+    )
+    deliver_batch("sms", lanes=1)
+
+    [request] = http_listener.wait_for(1)
+    assert (request.method, request.path) == ("POST", "/sms")
+    assert request.headers["content-type"] == "application/x-www-form-urlencoded"
+    assert request.headers["authorization"].startswith("Basic ")
+    assert request.form() == {
+        "To": "+14045550100",
+        "From": "+15550001111",
+        "Body": "Hi Ana, 10% off today",
+    }
+    message = Message.objects.get(pk=result.message_id)
+    assert (message.status, message.provider_id) == ("sent", "SM42")
+
+
+@pytest.mark.django_db
+def test_sms_refused_by_the_provider_fails_and_no_consent_is_excluded(http_listener, make_profile):
+    http_listener.respond(lambda request: (400, {"message": "invalid To number"}))
+    refused = message_request(
+        key="sms-1", channel="sms", profile_id=make_profile().pk, content={"body": "x"}
+    )
+    excluded = message_request(
+        key="sms-2",
+        channel="sms",
+        profile_id=make_profile(consent_sms=False).pk,
+        content={"body": "x"},
+    )
+    deliver_batch("sms", lanes=1)
+    refused_message = Message.objects.get(pk=refused.message_id)
+    assert (
+        refused_message.status == "failed"
+        and "invalid To number" in refused_message.provider_response
+    )
+    assert Message.objects.get(pk=excluded.message_id).reason == "no sms consent"
+    assert len(http_listener.requests) == 1
