@@ -75,12 +75,17 @@ def message_log(request: HttpRequest) -> HttpResponse:
 def message_detail(request: HttpRequest, message_id: int) -> HttpResponse:
     message = get_object_or_404(Message.objects.select_related("content", "profile"), pk=message_id)
     preview, problem = _preview(message)
+    summary = message_summary(message)
+    title = (
+        preview.get("subject") or preview.get("title") or summary or message.get_channel_display()
+    )
     return render(
         request,
         "journeys/channels/message_detail.html",
         {
             "message": message,
-            "summary": message_summary(message),
+            "summary": summary,
+            "title": title,
             "preview": preview,
             "problem": problem,
             "reactions": message.reactions.order_by("kind"),
