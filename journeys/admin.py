@@ -180,7 +180,7 @@ class JourneyVersionAdmin(admin.ModelAdmin):
             ),
         )
 
-    @admin.display(description="Definition (JSON)")
+    @admin.display(description="Definition (the export, JSON)")
     def definition_pretty(self, obj: JourneyVersion) -> str:
         return format_html(
             "<pre>{}</pre>", json.dumps(obj.definition, indent=2, ensure_ascii=False)

@@ -19,7 +19,11 @@ PUBLISHED_STATUSES = (
 
 def version_document(version: JourneyVersion) -> dict[str, Any]:
     """The contract's JSON of a version (the export format): name, description (when set),
-    namespace, properties (as written), nodes, edges — what was posted, key for key."""
+    namespace, properties, nodes, edges — what was posted, key for key.
+
+    PostgreSQL's jsonb does not keep key order, so the export puts keys in a fixed order
+    (contract order for the document, nodes and edges; sorted inside configs and properties):
+    the same journey always exports to the same text, which keeps journeys diffable in git."""
     journey = version.journey
     doc: dict[str, Any] = {"name": journey.name}
     if journey.description:
@@ -27,10 +31,29 @@ def version_document(version: JourneyVersion) -> dict[str, Any]:
     if journey.namespace:
         doc["namespace"] = journey.namespace
     if journey.properties:
-        doc["properties"] = journey.properties
-    doc["nodes"] = version.definition.get("nodes", [])
-    doc["edges"] = version.definition.get("edges", [])
+        doc["properties"] = _sorted(journey.properties)
+    doc["nodes"] = [_ordered(node, NODE_KEY_ORDER) for node in version.definition.get("nodes", [])]
+    doc["edges"] = [_ordered(edge, EDGE_KEY_ORDER) for edge in version.definition.get("edges", [])]
     return doc
+
+
+NODE_KEY_ORDER = ("id", "type", "label", "config")
+EDGE_KEY_ORDER = ("from", "to", "port")
+
+
+def _ordered(item: Any, order: tuple[str, ...]) -> Any:
+    if not isinstance(item, dict):
+        return item
+    known = {key: _sorted(item[key]) for key in order if key in item}
+    return known | {key: _sorted(item[key]) for key in sorted(item) if key not in order}
+
+
+def _sorted(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _sorted(value[key]) for key in sorted(value)}
+    if isinstance(value, list):
+        return [_sorted(item) for item in value]
+    return value
 
 
 def latest_version(journey: Journey) -> JourneyVersion:

@@ -11,11 +11,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, ClassVar, Literal
 
 from journeys import codes
 from journeys.durations import format_duration, parse_duration, parse_instant
 from journeys.templating import check_template
+
+# Parsing is the costly part of validating a 50-activity journey; templates repeat across saves.
+_check_template = lru_cache(maxsize=8192)(check_template)
 
 Category = Literal["events", "orchestration", "actions"]
 CATEGORY_LABELS: dict[str, str] = {
@@ -194,7 +198,7 @@ class SettingsCheck:
         """A personalisable text: parsed in the sandbox, errors carry line and column."""
         value = self.string(key, required=required)
         if value is not None:
-            problem = check_template(value)
+            problem = _check_template(value)
             if problem is not None:
                 self.add(codes.ERR_TEMPLATE_SYNTAX, f"template error at {problem}", key)
         return value

@@ -125,6 +125,11 @@ def test_list_page_in_chromium(page, journeys, live_server):
     assert "status=stopped" in page.url
     page.click("text=All")
     page.wait_for_function("document.querySelectorAll('tbody tr').length === 3")
+    seed_version = journeys[0].versions.get()
+    page.goto(f"/admin/journeys/journeyversion/{seed_version.pk}/change/")
+    page.wait_for_selector("text=email_opened")
+    screenshot(page, "journeys-admin-version")
+    page.goto("/journeys/")
     page.click("[data-testid=new-journey]")
     page.wait_for_selector("text=Untitled journey")
     screenshot(page, "journeys-new-canvas")
