@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, prefetch_related_objects
 
 from audiences.models import Identity, Profile
 from audiences.services.profile_input import normalize_identity
 
 COUNT_CAP = 10_000  # filtered lists count up to this, then say "10,000+"
+SPARSE_LIMIT = 2_000  # a search matching fewer rows is paged in Python (see _page_of)
 
 
 def profile_representation(profile: Profile) -> dict[str, Any]:
@@ -107,21 +108,29 @@ def profile_count_estimate() -> tuple[int, bool]:
 def search_q(query: str) -> Q:
     """What the search box matches: an identity value (emails, CRM ids, phones: exact or
     prefix) or a first/last name prefix. Every branch is an index range scan."""
+    condition = Q()
+    for part in search_parts(query):
+        condition |= part
+    return condition
+
+
+def search_parts(query: str) -> list[Q]:
+    """The branches of `search_q`, kept apart so a page can fetch each along its own index
+    (an OR of them ordered by id lets PostgreSQL walk the whole primary key instead)."""
     query = " ".join(query.split())
     if not query:
-        return Q()
+        return []
     identity_ids = Identity.objects.filter(
         Q(value__startswith=query) | Q(value__startswith=query.lower())
     ).values_list("profile_id", flat=True)[:1000]
-    condition = Q(pk__in=list(identity_ids))
     words = query.split(" ")
     if len(words) >= 2:
         first, last = words[0], " ".join(words[1:])
-        condition |= _prefix_q("first_name", first) & _prefix_q("last_name", last)
-        condition |= _prefix_q("last_name", first) & _prefix_q("first_name", last)
+        names = _prefix_q("first_name", first) & _prefix_q("last_name", last)
+        names |= _prefix_q("last_name", first) & _prefix_q("first_name", last)
     else:
-        condition |= _prefix_q("last_name", query) | _prefix_q("first_name", query)
-    return condition
+        names = _prefix_q("last_name", query) | _prefix_q("first_name", query)
+    return [Q(pk__in=list(identity_ids)), names]
 
 
 def _prefix_q(column: str, text: str) -> Q:
@@ -132,6 +141,21 @@ def _prefix_q(column: str, text: str) -> Q:
     for variant in variants:
         q |= Q(**{f"{column}__startswith": variant})
     return q
+
+
+def _page_of(ordered_qs: QuerySet[Profile], size: int, *, sparse: bool) -> list[Profile]:
+    """The first `size` rows of an id-ordered query. A search may match few rows anywhere in
+    the table, where walking the primary key in order would read all of it: so first collect
+    up to SPARSE_LIMIT matching ids along the search indexes (no order), and only when there
+    are more than that (dense matches, found quickly in id order) run the ordered query."""
+    if sparse:
+        ids = list(ordered_qs.order_by().values_list("pk", flat=True)[: SPARSE_LIMIT + 1])
+        if len(ids) <= SPARSE_LIMIT:
+            descending = str(ordered_qs.query.order_by[0]).startswith("-")
+            wanted = sorted(ids, reverse=descending)[:size]
+            by_id = Profile.objects.in_bulk(wanted)
+            return [by_id[pk] for pk in wanted if pk in by_id]
+    return list(ordered_qs[:size])
 
 
 @dataclass
@@ -156,26 +180,35 @@ def profile_list_page(
     """One page of the profile list, newest first, paged by id (keyset) so page 2,000 costs
     what page 1 does. The count is an estimate when unfiltered, counted up to COUNT_CAP else."""
     filtered = Profile.objects.all()
-    if query:
-        filtered = filtered.filter(search_q(query))
     if city:
         filtered = filtered.filter(city=city)
     if is_test is not None:
         filtered = filtered.filter(is_test=is_test)
+    parts = search_parts(query) if query else [Q()]
 
-    page_qs = filtered.prefetch_related("identities")
+    rows_by_id: dict[int, Profile] = {}
+    for part in parts:  # each branch along its own index, merged here
+        part_qs = filtered.filter(part)
+        if before is not None:
+            part_qs = part_qs.filter(pk__gt=before).order_by("pk")
+        else:
+            part_qs = part_qs.filter(pk__lt=after) if after is not None else part_qs
+            part_qs = part_qs.order_by("-pk")
+        rows_by_id.update((p.pk, p) for p in _page_of(part_qs, page_size + 1, sparse=bool(query)))
+    ordered = sorted(rows_by_id.values(), key=lambda p: p.pk, reverse=before is None)[
+        : page_size + 1
+    ]
+    prefetch_related_objects(ordered, "identities")
     if before is not None:
-        rows = list(page_qs.filter(pk__gt=before).order_by("pk")[: page_size + 1])
-        has_more_newer = len(rows) > page_size
-        rows = list(reversed(rows[:page_size]))
+        has_more_newer = len(ordered) > page_size
+        rows = list(reversed(ordered[:page_size]))
         has_more_older = True
     else:
-        if after is not None:
-            page_qs = page_qs.filter(pk__lt=after)
-        rows = list(page_qs.order_by("-pk")[: page_size + 1])
-        has_more_older = len(rows) > page_size
-        rows = rows[:page_size]
+        has_more_older = len(ordered) > page_size
+        rows = ordered[:page_size]
         has_more_newer = after is not None
+    if query:
+        filtered = filtered.filter(search_q(query))
     unfiltered = not query and not city and is_test is None
     if unfiltered:
         (count, estimate), capped = profile_count_estimate(), False

@@ -206,7 +206,21 @@ class PostgresProfileWriter(ProfileWriter):
 
     @staticmethod
     def _values(row: dict) -> tuple:
-        return tuple(json.dumps(row[c]) if c in _JSON_COLUMNS else row[c] for c in PROFILE_COLUMNS)
+        """The row in PROFILE_COLUMNS order, JSON columns as text."""
+        return (
+            row["first_name"],
+            row["last_name"],
+            row["city"],
+            row["birth_year"],
+            row["timezone"],
+            json.dumps(row["attributes"]),
+            row["phone"],
+            json.dumps(row["push_tokens"]),
+            row["consent_email"],
+            row["consent_push"],
+            row["consent_sms"],
+            row["is_test"],
+        )
 
 
 def profile_writer() -> ProfileWriter:

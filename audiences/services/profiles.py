@@ -252,16 +252,21 @@ def _apply(parsed, *, paths, partial, target_id, replace_tokens) -> BatchResult:
 
 def _group_items(parsed, found, paths, target_id) -> tuple[list[_Group], list[FieldError]]:
     """Union the items that share an identity or a matched profile; an item whose identities
-    lead to two different profiles is refused."""
+    lead to two different profiles is refused. Groups come out in order of their first item."""
     by_key: dict[tuple[str, str], _Group] = {}
     by_profile: dict[int, _Group] = {}
+    created: list[_Group] = []
     conflicts: list[FieldError] = []
     for index, inp in parsed:
         keys = list(inp.identities.items())
+        if target_id is None and not any(k in by_key or k in found for k in keys):
+            group = _Group(profile_id=None, items=[index])  # the common case: someone new
+            created.append(group)
+            by_key.update(dict.fromkeys(keys, group))
+            continue
         touched = {by_key[k].root() for k in keys if k in by_key}
-        profile_ids = {found[k] for k in keys if k in found} | {
-            g.profile_id for g in touched if g.profile_id
-        }
+        profile_ids = {found[k] for k in keys if k in found}
+        profile_ids |= {g.profile_id for g in touched if g.profile_id}
         if target_id is not None:
             profile_ids.add(target_id)
         if len(profile_ids) > 1:
@@ -270,19 +275,21 @@ def _group_items(parsed, found, paths, target_id) -> tuple[list[_Group], list[Fi
         pid = next(iter(profile_ids), None)
         if pid is not None and pid in by_profile:
             touched.add(by_profile[pid].root())
-        group = min(touched, key=lambda g: g.items[0]) if touched else _Group(profile_id=pid)
+        if touched:
+            group = min(touched, key=lambda g: g.items[0])
+        else:
+            group = _Group(profile_id=pid)
+            created.append(group)
         for other in touched:
             if other is not group:
                 group.items += other.items
                 other.merged_into = group
         group.profile_id = pid
         group.items.append(index)
-        for key in keys:
-            by_key[key] = group
+        by_key.update(dict.fromkeys(keys, group))
         if pid is not None:
             by_profile[pid] = group
-    roots = {id(g.root()): g.root() for g in [*by_key.values(), *by_profile.values()]}
-    groups = sorted(roots.values(), key=lambda g: min(g.items))
+    groups = [g for g in created if g.merged_into is None]
     for group in groups:
         group.items.sort()
     return groups, conflicts
