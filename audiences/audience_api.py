@@ -21,11 +21,8 @@ from audiences.rules.describe import describe_rule
 from audiences.rules.validation import validate_rule
 from audiences.selectors.audiences import (
     SAMPLE_SIZE,
-    audience_count,
     audience_list,
-    audience_sample,
-    rule_count,
-    rule_sample,
+    rule_preview,
 )
 from audiences.selectors.profiles import profiles_representations
 from audiences.services.audiences import (
@@ -193,11 +190,7 @@ class AudiencePreviewApi(APIView):
             return error_response(
                 [{"field": "size", "message": "must be an integer from 0 to 100"}]
             )
-        return Response(
-            _preview_body(
-                audience_count(audience=audience), audience_sample(audience=audience, size=size)
-            )
-        )
+        return Response(_preview_body(*rule_preview(audience.rule, size=size)))
 
 
 class RulePreviewApi(APIView):
@@ -219,7 +212,7 @@ class RulePreviewApi(APIView):
         errors = [error.as_dict() for error in validate_rule(rule, fields=PROFILE_FIELDS)]
         if errors:
             return error_response(errors)
-        return Response(_preview_body(rule_count(rule), rule_sample(rule)))
+        return Response(_preview_body(*rule_preview(rule)))
 
 
 def _sample_size(request: Request) -> int | None:

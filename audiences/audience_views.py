@@ -19,8 +19,7 @@ from audiences.rules.describe import describe_rule
 from audiences.selectors.audiences import (
     audience_count,
     field_value_suggestions,
-    rule_count,
-    rule_sample,
+    rule_preview,
 )
 from audiences.selectors.audiences import (
     audience_list as select_audiences,
@@ -112,9 +111,10 @@ def audience_preview(request: HttpRequest) -> HttpResponse:
     errors = parse_errors or [e.as_dict() for e in validate_rule(rule, fields=PROFILE_FIELDS)]
     context: dict[str, Any] = {"errors": errors}
     if not errors:
+        count, sample = rule_preview(rule)
         context |= {
-            "count": rule_count(rule),
-            "sample": rule_sample(rule),
+            "count": count,
+            "sample": sample,
             "description": describe_rule(rule, PROFILE_FIELDS),
         }
     response = render(request, "audiences/_preview.html", context)

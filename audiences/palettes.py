@@ -10,11 +10,12 @@ from django.urls import reverse
 
 from audiences.rules import PROFILE_FIELDS, FieldSpec
 from audiences.rules.builder import RuleBuilder, rule_builder
+from audiences.selectors.audiences import SUGGESTED_FIELDS
 
 
 def profile_value_suggestions_url(spec: FieldSpec) -> str | None:
     """Where the builder fetches suggested values of a profile field (`?q=<prefix>`)."""
-    if spec.type != "string" or spec.lookup is None:
+    if spec.name not in SUGGESTED_FIELDS:
         return None
     return reverse("audiences:field_values", args=[spec.name])
 

@@ -14,7 +14,10 @@ from audiences.rules import PROFILE_FIELDS, rule_to_q
 
 SAMPLE_SIZE = 10
 SUGGESTION_LIMIT = 12
-SUGGESTION_CACHE_SECONDS = 30
+SUGGESTION_CACHE_SECONDS = 300
+SUGGESTION_VALUES = 2000  # most common values kept per field
+# Text fields whose values repeat (suggesting phone numbers would help no one).
+SUGGESTED_FIELDS = ("first_name", "last_name", "city", "timezone")
 
 
 def rule_profiles(rule: Any) -> QuerySet[Profile]:
@@ -51,26 +54,35 @@ def audience_list() -> QuerySet[Audience]:
     return Audience.objects.order_by(Lower("name"))
 
 
+def rule_preview(rule: Any, *, size: int = SAMPLE_SIZE) -> tuple[int, list[Profile]]:
+    """The count and a sample of a valid rule, as the builder shows them. No sample query
+    when nothing matches (it would scan every profile to find none)."""
+    count = rule_count(rule)
+    return count, (rule_sample(rule, size=size) if count else [])
+
+
 def field_value_suggestions(
     *, field: str, prefix: str = "", limit: int = SUGGESTION_LIMIT
 ) -> list[dict[str, Any]]:
-    """The most common values of a profile string column starting with `prefix` (any case),
-    with how many profiles have each: `[{"value": "Atlanta", "count": 1204}, ...]`."""
-    spec = PROFILE_FIELDS.get(field)
-    if spec is None or spec.type != "string" or spec.lookup is None:
+    """The most common values of a profile text column starting with `prefix` (any case),
+    with how many profiles have each: `[{"value": "Atlanta", "count": 1204}, ...]`.
+
+    Steps: one GROUP BY over the column gives its most common values (up to
+    SUGGESTION_VALUES), cached for a few minutes (it reads every profile: ~0.5 s on a million);
+    each keystroke then filters that list in Python."""
+    if field not in SUGGESTED_FIELDS:
         return []
-    # A GROUP BY over every profile: cached briefly, as the builder asks on each keystroke.
-    key = f"audiences:suggest:{field}:{prefix.lower()}:{limit}"
-    cached = cache.get(key)
-    if cached is None:
-        cached = _value_counts(spec.lookup, prefix, limit)
-        cache.set(key, cached, SUGGESTION_CACHE_SECONDS)
-    return cached
+    spec = PROFILE_FIELDS[field]
+    key = f"audiences:value-counts:{field}"
+    counts = cache.get(key)
+    if counts is None:
+        counts = _value_counts(spec.lookup, SUGGESTION_VALUES)
+        cache.set(key, counts, SUGGESTION_CACHE_SECONDS)
+    wanted = prefix.casefold()
+    return [row for row in counts if row["value"].casefold().startswith(wanted)][:limit]
 
 
-def _value_counts(column: str, prefix: str, limit: int) -> list[dict[str, Any]]:
-    rows = Profile.objects.exclude(**{column: ""})
-    if prefix:
-        rows = rows.filter(**{f"{column}__istartswith": prefix})
-    counted = rows.values(column).order_by().annotate(n=Count("pk")).order_by("-n", column)[:limit]
+def _value_counts(column: str, limit: int) -> list[dict[str, Any]]:
+    rows = Profile.objects.exclude(**{column: ""}).values(column).order_by()
+    counted = rows.annotate(n=Count("pk")).order_by("-n", column)[:limit]
     return [{"value": row[column], "count": row["n"]} for row in counted]

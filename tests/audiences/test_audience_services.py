@@ -154,6 +154,7 @@ def test_value_suggestions_come_from_the_data_most_common_first(people):
     ]
     assert field_value_suggestions(field="city", prefix="sea") == [{"value": "Seattle", "count": 2}]
     assert field_value_suggestions(field="birth_year") == []
+    assert field_value_suggestions(field="phone") == []  # unique values: nothing worth suggesting
 
 
 @pytest.mark.parametrize(

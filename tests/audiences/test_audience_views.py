@@ -110,6 +110,12 @@ def test_preview_counts_and_samples_the_posted_rule(logged_client, people):
     }
 
 
+def test_preview_of_a_rule_nobody_matches(logged_client, people):
+    rule = {"all": [{"field": "city", "op": "eq", "value": "Nowhere"}]}
+    html = logged_client.post("/audiences/preview/", {"rule": json.dumps(rule)}).content.decode()
+    assert 'data-count="0"' in html and "No profile matches this rule yet" in html
+
+
 def test_preview_of_an_invalid_rule_sends_the_errors_to_the_builder(logged_client, people):
     bad = {"all": [{"field": "city", "op": "gt", "value": "A"}]}
     response = logged_client.post(
