@@ -88,6 +88,12 @@ class JourneyAdmin(admin.ModelAdmin):
             services.journey_duplicate(journey=journey, user=request.user)
         self.message_user(request, f"{queryset.count()} journey(s) duplicated", messages.SUCCESS)
 
+    def has_delete_permission(self, request, obj: Journey | None = None) -> bool:
+        """Only journeys never published may be deleted (their runs and reports are history)."""
+        if obj is not None and obj.versions.exclude(status__in=["draft", "test"]).exists():
+            return False
+        return super().has_delete_permission(request, obj)
+
     def has_publish_permission(self, request) -> bool:
         return services.can_publish(request.user)
 

@@ -87,10 +87,16 @@ def lock_draft(journey: Journey, *, expected_revision: int | None) -> JourneyVer
         .order_by("-number")
         .first()
     )
-    if version is None or version.status != VersionStatus.DRAFT:
-        state = version.get_status_display().lower() if version else "missing"
+    if version is None:
+        raise NotEditable("this journey has no version")
+    if version.status == VersionStatus.TEST:
         raise NotEditable(
-            f"version {version.number if version else '?'} is {state}: create a new version to change the journey"
+            f"version {version.number} is in test mode: switch test mode off to edit it"
+        )
+    if version.status != VersionStatus.DRAFT:
+        raise NotEditable(
+            f"version {version.number} is {version.get_status_display().lower()} and read-only: "
+            "create a new version to change the journey"
         )
     if expected_revision is not None and expected_revision != version.revision:
         raise RevisionConflict(CONFLICT_MESSAGE)

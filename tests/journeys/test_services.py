@@ -217,8 +217,12 @@ def test_publish_refuses_an_invalid_journey_with_its_errors(audience, publisher)
 def test_publish_makes_live_and_read_only(seed, publisher):
     live, _ = services.journey_publish(journey=seed.journey, user=publisher)
     assert (live.status, live.published_by) == ("live", publisher)
-    with pytest.raises(services.NotEditable):
+    with pytest.raises(services.NotEditable) as refused:
         services.node_delete(journey=seed.journey, node_id="thanks")
+    assert (
+        refused.value.message
+        == "version 1 is live and read-only: create a new version to change the journey"
+    )
 
 
 def test_new_version_from_latest_and_publishing_closes_the_previous(seed, publisher):
@@ -306,3 +310,40 @@ def test_demo_is_idempotent_and_makes_the_admin_a_publisher(django_user_model):
     assert admin.groups.filter(name="Publisher").exists() and services.can_publish(admin)
     report = version_report(journey.versions.get())
     assert report.valid, report.as_dict()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_simultaneous_saves_of_one_revision_one_wins(audience):
+    """Two tabs save at the same instant from revision 1: the row lock serialises them, the
+    second sees revision 2 and is refused; the first edit is kept whole."""
+    import threading
+
+    from django.db import connection
+
+    version, _ = services.journey_create(document=seed_document(audience.pk))
+    barrier, outcomes = threading.Barrier(2), []
+
+    def save(title: str) -> None:
+        try:
+            barrier.wait()
+            services.node_update(
+                journey=version.journey,
+                node_id="thanks",
+                expected_revision=1,
+                config={"push": {"title": title, "body": "Thank you"}},
+            )
+            outcomes.append(("saved", title))
+        except services.RevisionConflict:
+            outcomes.append(("conflict", title))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=save, args=(title,)) for title in ("Tab A", "Tab B")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(kind for kind, _ in outcomes) == ["conflict", "saved"]
+    winner = next(title for kind, title in outcomes if kind == "saved")
+    version.refresh_from_db()
+    assert version.revision == 2 and version.nodes[6]["config"]["push"]["title"] == winner

@@ -103,6 +103,10 @@ def test_admin_shows_the_definition_readably(logged_client, journeys):
     assert "Reaction" in html  # the node list names activity types
     assert logged_client.get(f"/admin/journeys/journey/{seed.pk}/change/").status_code == 200
     assert logged_client.get("/admin/journeys/journey/").status_code == 200
+    # a published journey cannot be deleted from the admin; a draft can
+    _, live, _ = journeys
+    assert logged_client.get(f"/admin/journeys/journey/{live.pk}/delete/").status_code == 403
+    assert logged_client.get(f"/admin/journeys/journey/{seed.pk}/delete/").status_code == 200
 
 
 def test_publish_permission_exists():
