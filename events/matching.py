@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from audiences.rules import FieldSpec
@@ -70,6 +70,7 @@ class CompiledConfiguration:
     fields: tuple[tuple[str, Callable[[Any], bool], bool], ...]  # (path, type check, required)
     namespace: str
     profile_id_field: str
+    condition: Any = None  # the rule as stored (indexed by `build_catalogue`)
 
     @property
     def is_unitary(self) -> bool:
@@ -100,8 +101,69 @@ class CompiledConfiguration:
 
 @dataclass(frozen=True)
 class Catalogue:
+    """The compiled configurations, with an index that narrows which rule-based conditions a
+    payload can possibly satisfy."""
+
     rule_based: tuple[CompiledConfiguration, ...]
     by_event_id: Mapping[str, CompiledConfiguration]
+    # {path: {value: configurations}}: configurations whose condition requires `path eq value`
+    by_required_value: Mapping[str, Mapping[Any, tuple[CompiledConfiguration, ...]]] = field(
+        default_factory=dict
+    )
+    always_checked: tuple[CompiledConfiguration, ...] = ()
+
+    def matching(self, payload: Mapping[str, Any]) -> list[CompiledConfiguration]:
+        """The rule-based configurations whose condition `payload` satisfies, in catalogue order.
+        The index only skips conditions that cannot hold (a required `eq` is not met, since
+        `eq` implies Python equality); every candidate still runs its whole condition."""
+        candidates = list(self.always_checked)
+        for path, by_value in self.by_required_value.items():
+            value = lookup(payload, path)
+            try:
+                candidates.extend(by_value.get(value, ()))
+            except TypeError:  # unhashable (a list, an object): equal to no literal
+                continue
+        if len(candidates) > 1:
+            order = {config.id: index for index, config in enumerate(self.rule_based)}
+            candidates.sort(key=lambda config: order[config.id])
+        return [config for config in candidates if config.matches(payload)]
+
+
+def _required_equalities(rule: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    """(path, literal) pairs every matching payload must equal: `eq` conditions at the top or
+    directly inside top-level `all` groups."""
+    if "all" in rule:
+        return [pair for child in rule["all"] for pair in _required_equalities(child)]
+    if rule.get("op") == "eq" and isinstance(rule.get("value"), str | int | float | bool):
+        return [(rule["field"], rule["value"])]
+    return []
+
+
+def build_catalogue(configurations: list[CompiledConfiguration]) -> Catalogue:
+    """Index each rule-based configuration under its most selective required equality (the
+    path with the most distinct values across configurations); the others are always checked."""
+    rule_based = tuple(c for c in configurations if c.matches is not None)
+    pairs = {c.id: _required_equalities(c.condition or {}) for c in rule_based}
+    distinct: dict[str, set] = {}
+    for config_pairs in pairs.values():
+        for path, value in config_pairs:
+            distinct.setdefault(path, set()).add(value)
+    index: dict[str, dict[Any, list[CompiledConfiguration]]] = {}
+    always: list[CompiledConfiguration] = []
+    for config in rule_based:
+        if not pairs[config.id]:
+            always.append(config)
+            continue
+        path, value = max(pairs[config.id], key=lambda pair: len(distinct[pair[0]]))
+        index.setdefault(path, {}).setdefault(value, []).append(config)
+    return Catalogue(
+        rule_based=rule_based,
+        by_event_id={c.event_id: c for c in configurations if c.event_id},
+        by_required_value={
+            path: {v: tuple(cs) for v, cs in by_value.items()} for path, by_value in index.items()
+        },
+        always_checked=tuple(always),
+    )
 
 
 def compile_configuration(config: EventConfiguration) -> CompiledConfiguration:
@@ -119,6 +181,7 @@ def compile_configuration(config: EventConfiguration) -> CompiledConfiguration:
         ),
         namespace=config.namespace,
         profile_id_field=config.profile_id_field,
+        condition=config.condition,
     )
 
 
@@ -143,10 +206,7 @@ def current_catalogue() -> Catalogue:
     # A configuration saved again between the two queries is used as just loaded.
     current = [compiled.get(key) or fresh.get(key[0]) for key in fingerprint]
     current = [c for c in current if c is not None]
-    catalogue = Catalogue(
-        rule_based=tuple(c for c in current if c.matches is not None),
-        by_event_id={c.event_id: c for c in current if c.event_id},
-    )
+    catalogue = build_catalogue(current)
     with _lock:
         _state.update(
             fingerprint=fingerprint,

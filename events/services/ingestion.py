@@ -143,7 +143,7 @@ def _prepare(raw: Any, catalogue: Catalogue, received_at: dt.datetime) -> _Item:
 
 
 def _match(item: _Item, payload: Mapping[str, Any], catalogue: Catalogue) -> None:
-    candidates = [config for config in catalogue.rule_based if config.matches(payload)]
+    candidates = catalogue.matching(payload)
     sent_event_id = payload.get("eventID")
     unknown_event_id = False
     if sent_event_id is not None:

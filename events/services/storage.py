@@ -57,7 +57,7 @@ def mark_processed_duplicates(items: list[_Item]) -> None:
     if not ids:
         return
     if _postgres():
-        sql = f"SELECT external_id FROM {EVENT_TABLE} WHERE external_id = ANY(%s) AND NOT (status = 'duplicate')"
+        sql = f"SELECT external_id FROM {EVENT_TABLE} WHERE external_id = ANY(%b) AND NOT (status = 'duplicate')"
         with _cursor() as cursor:
             cursor.execute(sql, (ids,))
             processed = {row[0] for row in cursor.fetchall()}
@@ -98,7 +98,7 @@ def _find_identities(keys: list[Key]) -> tuple[dict[Key, int], set[int]]:
         return _find_identities_portable(keys)
     sql = (
         f"SELECT i.namespace, i.value, i.profile_id, p.is_test FROM {IDENTITY_TABLE} i "
-        f"JOIN unnest(%s::text[], %s::text[]) AS k(namespace, value) "
+        f"JOIN unnest(%b::text[], %b::text[]) AS k(namespace, value) "
         f"ON i.namespace = k.namespace AND i.value = k.value "
         f"JOIN {PROFILE_TABLE} p ON p.id = i.profile_id"
     )
@@ -117,7 +117,7 @@ def _create_profiles(missing: list[Key], found: dict[Key, int]) -> set[int]:
     if _postgres():
         sql = (
             f"INSERT INTO {IDENTITY_TABLE} (profile_id, namespace, value) "
-            f"SELECT * FROM unnest(%s::bigint[], %s::text[], %s::text[]) "
+            f"SELECT * FROM unnest(%b::bigint[], %b::text[], %b::text[]) "
             f"ON CONFLICT (namespace, value) DO NOTHING RETURNING namespace, value, profile_id"
         )
         with _cursor() as cursor:
@@ -142,7 +142,7 @@ def append_events(items: list[_Item], received_at: dt.datetime) -> None:
         return
     with _cursor() as cursor:
         cursor.execute(
-            f"SELECT nextval(pg_get_serial_sequence('{EVENT_TABLE}', 'id')) FROM generate_series(1, %s)",
+            f"SELECT nextval(pg_get_serial_sequence('{EVENT_TABLE}', 'id')) FROM generate_series(1, %b)",
             (len(items),),
         )
         for item, (event_id,) in zip(items, cursor.fetchall(), strict=True):
@@ -168,8 +168,8 @@ def append_events(items: list[_Item], received_at: dt.datetime) -> None:
 
 _INSERT_EVENTS = (
     f"INSERT INTO {EVENT_TABLE} (id, external_id, status, reason, payload, profile_id, occurred_at, received_at) "
-    f"SELECT id, external_id, status, reason, payload::jsonb, profile_id, occurred_at, %s "
-    f"FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[], %s::bigint[], %s::timestamptz[]) "
+    f"SELECT id, external_id, status, reason, payload::jsonb, profile_id, occurred_at, %b "
+    f"FROM unnest(%b::bigint[], %b::text[], %b::text[], %b::text[], %b::text[], %b::bigint[], %b::timestamptz[]) "
     f"AS t(id, external_id, status, reason, payload, profile_id, occurred_at)"
 )
 
@@ -208,7 +208,7 @@ def append_matches(items: list[_Item]) -> None:
     with _cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {MATCH_TABLE} (event_id, configuration_id, profile_id, occurred_at) "
-            f"SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::timestamptz[])",
+            f"SELECT * FROM unnest(%b::bigint[], %b::bigint[], %b::bigint[], %b::timestamptz[])",
             columns,
         )
 
