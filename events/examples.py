@@ -1,7 +1,7 @@
 """The example payload an integrator sends for a configuration (the page's preview, the API's
 `example_payload`): every declared field with a plausible value of its type, nested along dotted
 paths, values that satisfy the event-ID condition, `eventID` for system-generated events, and the
-optional reserved keys `_id` and `timestamp`."""
+optional reserved key `_id`."""
 
 from __future__ import annotations
 
@@ -45,7 +45,8 @@ def example_payload(data: Mapping[str, Any]) -> dict[str, Any]:
         values[path] = example_value(path, type_)
     if data.get("id_type") == "rule_based" and isinstance(data.get("condition"), Mapping):
         _satisfy(data["condition"], values, types)
-    payload: dict[str, Any] = {"_id": "a-unique-id-1001", "timestamp": EXAMPLE_TIME}
+    # `timestamp` is left out: a copied example must count as happening now.
+    payload: dict[str, Any] = {"_id": "a-unique-id-1001"}
     if data.get("id_type") == "system_generated":
         payload["eventID"] = data.get("event_id") or "(generated when you save)"
     for path, value in values.items():

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
+from django.utils import timezone
 
+from audiences.models import Identity
 from audiences.rules import FieldSpec
+from audiences.rules.describe import describe_rule
 
 from .models import Event, EventConfiguration, EventMatch
 from .palette import payload_palette
@@ -72,3 +75,40 @@ def configuration_events(
     if until is not None:
         matches = matches.filter(occurred_at__lt=until)
     return matches.order_by("occurred_at", "id").select_related("event")
+
+
+def accepted_counts(*, days: int) -> dict[int, int]:
+    """Accepted events per configuration over the last `days` days (index `match_config_time`)."""
+    since = timezone.now() - dt.timedelta(days=days)
+    rows = (
+        EventMatch.objects.filter(occurred_at__gte=since)
+        .values("configuration_id")
+        .annotate(n=Count("id"))
+    )
+    return {row["configuration_id"]: row["n"] for row in rows}
+
+
+def status_totals() -> dict[str, int]:
+    """How many events the log holds by status (the explorer's header)."""
+    rows = Event.objects.values("status").annotate(n=Count("id"))
+    return {row["status"]: row["n"] for row in rows}
+
+
+def condition_text(config: EventConfiguration) -> str:
+    """The event-ID condition as a sentence ("purchaseMessage is thank you"), or how the event
+    is recognised when it has none."""
+    if not config.is_rule_based:
+        return "Payloads carrying its eventID"
+    if not config.condition:
+        return ""
+    return describe_rule(config.condition, configuration_palette(config))
+
+
+DEFAULT_NAMESPACES = ("email", "crm_id", "phone")
+
+
+def namespace_choices(*, extra: str = "") -> list[str]:
+    """Identity namespaces in use, plus the usual ones (and the one being edited)."""
+    used = set(Identity.objects.values_list("namespace", flat=True).distinct()[:100])
+    names = set(DEFAULT_NAMESPACES) | used | ({extra} if extra else set())
+    return sorted(names, key=lambda name: (name not in DEFAULT_NAMESPACES, name))

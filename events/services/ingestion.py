@@ -99,7 +99,7 @@ def events_ingest(
         accepted = _accepted_events(prepared, test_profiles)
         transaction.on_commit(lambda: publish(accepted))
         if created_profiles:
-            storage.announce_new_profiles(created_profiles, prepared)
+            storage.announce_new_profiles(created_profiles)
     return [
         IngestResult(
             item.sent_id, item.status, [c.name for c in item.configurations], item.reason or None

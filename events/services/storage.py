@@ -15,8 +15,9 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import psycopg
-from django.db import connection
+from django.db import connection, transaction
 
+from audiences import profile_changes
 from audiences.models import Identity, Profile
 from events.models import Event, EventMatch
 
@@ -224,10 +225,11 @@ def drop_unused_profiles(created: set[int], items: list[_Item]) -> None:
         created -= unused
 
 
-def announce_new_profiles(created: set[int], items: list[_Item]) -> None:
-    """Tell whoever follows profile changes (audience qualification) about new profiles."""
-    # Wired to audiences.profile_changes once that hook exists.
-    return None
+def announce_new_profiles(created: set[int]) -> None:
+    """After commit, tell whoever follows profile changes (audience qualification) about the
+    profiles events created."""
+    ids = sorted(created)
+    transaction.on_commit(lambda: profile_changes.publish(ids))
 
 
 # --- The embedded SQLite default: the same steps through the ORM -------------------------------

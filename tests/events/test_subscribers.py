@@ -101,3 +101,23 @@ def test_a_failing_subscriber_does_not_stop_the_others(received):
         subscribers._subscribers.remove(broken)
     assert result.status == "accepted"
     assert len(received) == 1
+
+
+def test_profiles_created_by_events_are_announced_after_commit():
+    from audiences import profile_changes
+
+    announced = []
+    profile_changes.subscribe(announced.append)
+    try:
+        event_configuration_create(data=purchase_data())
+        known = Profile.objects.create(first_name="Known")
+        Identity.objects.create(profile=known, namespace="email", value="known@example.com")
+        events_ingest(
+            items=[
+                {"email": "known@example.com", "purchaseMessage": "thank you"},
+                {"email": "new@example.com", "purchaseMessage": "thank you"},
+            ]
+        )
+    finally:
+        profile_changes.unsubscribe(announced.append)
+    assert announced == [[Identity.objects.get(value="new@example.com").profile_id]]
