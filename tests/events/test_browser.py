@@ -35,6 +35,20 @@ def add_field(page, path, type_):
     row.get_by_label("Field type").select_option(type_)
 
 
+def copy_payload(page):
+    """Press Copy once the preview has settled (a refresh replaces the button)."""
+    settled = "!document.querySelector('#ev-preview').classList.contains('htmx-request')"
+    for _ in range(3):
+        page.wait_for_function(settled)
+        page.get_by_test_id("copy-payload").click()
+        try:
+            page.get_by_test_id("copy-payload").filter(has_text="Copied").wait_for(timeout=3000)
+            return
+        except Exception:  # the preview was refreshed under the click: press again
+            continue
+    raise AssertionError("the Copy button never confirmed the copy")
+
+
 def test_marketer_creates_the_purchase_event_and_sees_its_payload(page):
     page.goto("/events/")
     page.get_by_role("link", name="+ Create event").click()
@@ -69,8 +83,7 @@ def test_marketer_creates_the_purchase_event_and_sees_its_payload(page):
     assert shown["email"] == "ana@example.com"
     assert shown["amount"] == 49.9 and shown["purchaseDate"].startswith("2026-")
     assert "_id" in shown and "timestamp" not in shown  # a copied example happens now
-    page.get_by_test_id("copy-payload").click()
-    page.get_by_test_id("copy-payload").filter(has_text="Copied").wait_for()
+    copy_payload(page)
     page.evaluate("window.scrollTo(0, 0)")
     screenshot(page, "events-new-purchase")
 
