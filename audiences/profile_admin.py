@@ -4,12 +4,16 @@ the city filter lists cities with a loose index scan."""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.utils.functional import cached_property
 
+from . import profile_changes
 from .models import Identity, ImportJob, Profile
 from .selectors.profiles import profile_cities, profile_count_estimate, search_q
+from .services.profile_input import normalize_identity
 
 
 class EstimatedCountPaginator(Paginator):
@@ -34,8 +38,27 @@ class CityFilter(admin.SimpleListFilter):
         return queryset.filter(city=self.value()) if self.value() else queryset
 
 
+class IdentityForm(forms.ModelForm):
+    """Stores values the way the API does (emails lower-case, phones E.164)."""
+
+    class Meta:
+        model = Identity
+        fields = ("namespace", "value")
+
+    def clean(self):
+        data = super().clean()
+        namespace, value = data.get("namespace"), data.get("value")
+        if namespace and value:
+            try:
+                data["value"] = normalize_identity(namespace, value)
+            except ValueError as exc:
+                self.add_error("value", str(exc))
+        return data
+
+
 class IdentityInline(admin.TabularInline):
     model = Identity
+    form = IdentityForm
     extra = 1
     fields = ("namespace", "value")
 
@@ -84,6 +107,12 @@ class ProfileAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("identities")
 
+    def save_related(self, request, form, formsets, change):
+        """Edits here are profile changes too: publish them like the write services do."""
+        super().save_related(request, form, formsets, change)
+        profile_id = form.instance.pk
+        transaction.on_commit(lambda: profile_changes.publish([profile_id]))
+
     def get_search_results(self, request, queryset, search_term):
         """The profile list's matcher: identity value or name prefix, index-backed."""
         if not search_term.strip():
@@ -97,6 +126,7 @@ class ProfileAdmin(admin.ModelAdmin):
 
 @admin.register(Identity)
 class IdentityAdmin(admin.ModelAdmin):
+    form = IdentityForm
     list_display = ("value", "namespace", "profile")
     list_filter = ("namespace",)
     search_fields = ("value",)

@@ -14,8 +14,8 @@ serializer: a batch of 1,000 items must validate in a few milliseconds.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
+import time
 import zoneinfo
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -200,7 +200,7 @@ def _parse_birth_year(value: Any, result: ProfileInput, err) -> None:
     if isinstance(value, bool) or not isinstance(value, int):
         err("attributes.birth_year", "Must be an integer (a year like 1985).")
         return
-    this_year = dt.date.today().year
+    this_year = time.gmtime().tm_year
     if not MIN_BIRTH_YEAR <= value <= this_year:
         err("attributes.birth_year", f"Must be between {MIN_BIRTH_YEAR} and {this_year}.")
         return

@@ -165,3 +165,57 @@ def test_admin_lists_searches_and_filters_profiles(logged_client, people):
     assert "ana@example.com" in change  # the identity inline
     identities = logged_client.get("/admin/audiences/identity/", {"q": "C-"}).content.decode()
     assert "C-1" in identities and "C-3" in identities and "ben@example.com" not in identities
+
+
+def test_admin_edit_normalises_identities_and_publishes_the_change(
+    logged_client, people, django_capture_on_commit_callbacks
+):
+    from audiences import profile_changes
+    from audiences.models import Identity
+
+    received: list[list[int]] = []
+    profile_changes.subscribe(received.append)
+    ana = people["ana"]
+    identities = list(Identity.objects.filter(profile_id=ana).order_by("namespace"))
+    form = {
+        "first_name": "Ana",
+        "last_name": "Garcia",
+        "city": "Denver",
+        "birth_year": "1985",
+        "timezone": "",
+        "phone": "",
+        "push_tokens": "[]",
+        "attributes": "{}",
+        "consent_email": "on",
+        "identities-TOTAL_FORMS": "3",
+        "identities-INITIAL_FORMS": "2",
+        "identities-MIN_NUM_FORMS": "0",
+        "identities-MAX_NUM_FORMS": "1000",
+        "identities-2-namespace": "phone",
+        "identities-2-value": "+1 404 555 0199",
+    }
+    for index, identity in enumerate(identities):
+        form |= {
+            f"identities-{index}-id": str(identity.pk),
+            f"identities-{index}-profile": str(ana),
+            f"identities-{index}-namespace": identity.namespace,
+            f"identities-{index}-value": identity.value.upper()
+            if identity.namespace == "email"
+            else identity.value,
+        }
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = logged_client.post(f"/admin/audiences/profile/{ana}/change/", form)
+    finally:
+        profile_changes.unsubscribe(received.append)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    stored = dict(Identity.objects.filter(profile_id=ana).values_list("namespace", "value"))
+    assert stored == {"email": "ana@example.com", "crm_id": "C-1", "phone": "+14045550199"}
+    assert received == [[ana]]
+
+    bad = form | {"identities-2-value": "call me"}
+    response = logged_client.post(f"/admin/audiences/profile/{ana}/change/", bad)
+    assert (
+        response.status_code == 200
+        and "is not an international phone number" in response.content.decode()
+    )

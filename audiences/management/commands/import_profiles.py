@@ -27,10 +27,14 @@ class Command(BaseCommand):
         if job.status == ImportJob.Status.FAILED:
             raise CommandError(job.message)
         self.stdout.write(
-            f"{job.processed_rows} rows read: {job.created_count} profiles created, "
-            f"{job.updated_count} updated, {job.error_count} rows refused."
+            f"{_count(job.processed_rows, 'row')} read: {_count(job.created_count, 'profile')} created, "
+            f"{job.updated_count} updated, {_count(job.error_count, 'row')} refused."
         )
         for error in job.errors[:max_errors]:
             self.stdout.write(f"  row {error['row']}, {error['field']}: {error['message']}")
         if job.error_count > max_errors:
             self.stdout.write(f"  … and more (see import #{job.pk} at /profiles/import/{job.pk}/)")
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
