@@ -39,6 +39,12 @@ BRANCH = "+branch"  # pseudo-port of a new path opened with "+"
 PortsOf = Callable[[dict[str, Any]], Sequence[tuple[str, str]]]
 
 
+def _rounded(obj, *names: str) -> None:
+    """Pixel positions are whole numbers: templates print them as they are."""
+    for name in names:
+        setattr(obj, name, round(getattr(obj, name)))
+
+
 @dataclass
 class PlacedPort:
     name: str
@@ -47,6 +53,9 @@ class PlacedPort:
     y: float
     connected: bool
     offset: float = 0.0  # y within the node
+
+    def __post_init__(self) -> None:
+        _rounded(self, "x", "y", "offset")
 
 
 @dataclass
@@ -60,6 +69,9 @@ class PlacedNode:
     width: float
     height: float
     ports: list[PlacedPort]
+
+    def __post_init__(self) -> None:
+        _rounded(self, "x", "y", "width", "height")
 
     @property
     def anchor_in(self) -> tuple[float, float]:
@@ -79,6 +91,9 @@ class PlacedEdge:
     slot_y: float
     back: bool = False
 
+    def __post_init__(self) -> None:
+        _rounded(self, "label_x", "label_y", "slot_x", "slot_y")
+
 
 @dataclass
 class Slot:
@@ -91,6 +106,17 @@ class Slot:
     stub: str  # the dashed line from the port to the slot
     branch: bool = False
     label: str = ""  # the port's label ("Timeout", "On error"), shown on the stub
+
+    def __post_init__(self) -> None:
+        _rounded(self, "x", "y")
+
+    @property
+    def label_x(self) -> int:
+        return self.x - 56
+
+    @property
+    def label_y(self) -> int:
+        return self.y - 20
 
 
 @dataclass
@@ -275,9 +301,9 @@ def layout(
     rights = [n.x + n.width for n in result.nodes] + [
         s.x + SLOT_SIZE / 2 + 70 * s.branch for s in result.slots
     ]
-    result.width = max(rights, default=NODE_W) + MARGIN
+    result.width = round(max(rights, default=NODE_W) + MARGIN)
     bottoms = [it.top + it.height for it in items.values()]
-    result.height = MARGIN * 2 + (max(bottoms) if bottoms else NODE_H)
+    result.height = round(MARGIN * 2 + (max(bottoms) if bottoms else NODE_H))
     return result
 
 

@@ -12,8 +12,10 @@ Steps of `canvas_state(version, user=...)`:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
+from urllib.parse import quote
 
 from journeys import activities
 from journeys.activities import Activity, Problem, References
@@ -45,6 +47,8 @@ class NodeCard:
     summary: str  # what its settings say ("Push opened · timeout 1 day")
     problems: list[Problem]
     decoration: decorations_registry.Decoration | None = None
+    panel_url: str = ""
+    branch_url: str = ""
 
     @property
     def title(self) -> str:
@@ -54,6 +58,15 @@ class NodeCard:
     @property
     def subtitle(self) -> str:
         return self.summary if self.label else ""
+
+    @property
+    def problem_text(self) -> str:
+        return "\n".join(p.message for p in self.problems)
+
+    @property
+    def opens_paths(self) -> bool:
+        """ "+" opens a new path from the default exit (conditions and splits have their own)."""
+        return bool(self.placed.ports) and self.placed.ports[0].name == "default"
 
     @property
     def id(self) -> str:
@@ -68,6 +81,25 @@ class NodeCard:
         return any(p.is_warning for p in self.problems)
 
 
+@dataclass(frozen=True)
+class CanvasUrls:
+    """The canvas's endpoints for one version, reversed once per render (not per node)."""
+
+    node_prefix: str  # + node id + "/" → its settings panel
+    graph: str
+    disconnect: str
+
+    @classmethod
+    def for_version(cls, version_id: int) -> CanvasUrls:
+        from django.urls import reverse
+
+        return cls(
+            node_prefix=reverse("journeys:canvas_node", args=[version_id, "_"])[:-2],
+            graph=reverse("journeys:canvas_graph", args=[version_id]),
+            disconnect=reverse("journeys:canvas_disconnect", args=[version_id]),
+        )
+
+
 @dataclass
 class CanvasState:
     version: JourneyVersion
@@ -80,7 +112,12 @@ class CanvasState:
     can_publish: bool
     publish_reason: str
     branch: str | None = None
-    versions: list[JourneyVersion] = field(default_factory=list)
+    urls: CanvasUrls | None = None
+
+    @cached_property
+    def versions(self) -> list[JourneyVersion]:
+        """Every version of the journey (the top bar's version menu); read when drawn."""
+        return list(self.journey.versions.order_by("-number").only("id", "number", "status"))
 
     @property
     def errors(self) -> list[Problem]:
@@ -146,7 +183,9 @@ def canvas_state(
 ) -> CanvasState:
     """Build everything the canvas draws for `version` (see the module docstring)."""
     definition = version.definition or {}
-    names = resolve(definition_references(definition))
+    refs = definition_references(definition)
+    refs.events = set()  # cards show event names as written: no need to look them up
+    names = resolve(refs)
     report = report if report is not None else version_report(version)
     editable = version.status == VersionStatus.DRAFT
     graph = layout(
@@ -162,6 +201,7 @@ def canvas_state(
             problems_by_node.setdefault(problem.node, []).append(problem)
     raw = {n["id"]: n for n in definition.get("nodes") or []}
     node_decorations = decorations_registry.collect(version)
+    urls = CanvasUrls.for_version(version.pk)
     cards = []
     for placed in graph.nodes:
         activity = activities.get(placed.type)
@@ -173,6 +213,8 @@ def canvas_state(
                 summary=readable(activity.summary(placed.config, names)),
                 problems=problems_by_node.get(placed.id, []),
                 decoration=node_decorations.get(placed.id),
+                panel_url=f"{urls.node_prefix}{quote(placed.id)}/",
+                branch_url=f"{urls.graph}?branch={quote(placed.id)}",
             )
         )
     can_publish, reason = publish_state(version, report, user)
@@ -187,5 +229,5 @@ def canvas_state(
         can_publish=can_publish,
         publish_reason=reason,
         branch=branch if editable else None,
-        versions=list(version.journey.versions.order_by("-number").only("id", "number", "status")),
+        urls=urls,
     )

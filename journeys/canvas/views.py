@@ -37,12 +37,17 @@ def _revision(request) -> int | None:
     return int(raw) if raw.isdigit() else None
 
 
-def _regions(request, state: CanvasState, **extra) -> str:
-    """Out-of-band redraws after an edit: graph, alerts, top bar (with the new revision)."""
-    context = {"state": state, "oob": True, **extra}
+def _regions(request, state: CanvasState, *, topbar: bool = False) -> str:
+    """Out-of-band redraws after an edit: graph, alerts, Publish and the new revision (the
+    whole top bar when the journey's name or namespace may have changed)."""
+    context = {"state": state, "oob": True}
+    names = (
+        ("_graph", "_alerts", "_topbar")
+        if topbar
+        else ("_graph", "_alerts", "_publish", "_revision")
+    )
     return "".join(
-        render_to_string(f"journeys/canvas/{name}.html", context, request=request)
-        for name in ("_graph", "_alerts", "_topbar")
+        render_to_string(f"journeys/canvas/{name}.html", context, request=request) for name in names
     )
 
 
@@ -273,7 +278,7 @@ def properties(request, version_id: int):
         {**context, "state": state, "form": panels.properties_form(state.journey), "saved": True},
         request=request,
     )
-    return HttpResponse(html + _regions(request, state))
+    return HttpResponse(html + _regions(request, state, topbar=True))
 
 
 @require_POST

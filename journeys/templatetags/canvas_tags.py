@@ -53,3 +53,11 @@ def local_datetime(value: Any, tz: str) -> str:
 @register.inclusion_tag("journeys/canvas/config/_errors.html")
 def field_error(errors: dict[str, list[str]] | None, key: str, under: bool = False):
     return {"messages": errors_under(errors, key) if under else errors_for(errors, key)}
+
+
+@register.simple_tag
+def canvas_graph(state):
+    """The graph's cards, edges and slots (journeys.canvas.render)."""
+    from journeys.canvas.render import graph_body
+
+    return graph_body(state)

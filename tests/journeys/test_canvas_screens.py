@@ -4,11 +4,10 @@ to look at; each also checks what a marketer sees on it."""
 import pytest
 
 from audiences.models import Audience
+from benchmarks.canvas_data import fifty_activity_document
 from journeys.demo import seed_definition
 from journeys.services import journey_create
 from tests.conftest import screenshot
-
-from .canvas_data import fifty_activity_document
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
