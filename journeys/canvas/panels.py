@@ -7,7 +7,6 @@ is lost.
 
 from __future__ import annotations
 
-import json
 import zoneinfo
 from functools import lru_cache
 from typing import Any
@@ -90,32 +89,24 @@ def _ports_out(state: CanvasState, node_id: str) -> list[dict[str, Any]]:
 def _condition_paths(
     config: dict[str, Any], errors: dict[str, list[str]], node_id: str, state
 ) -> list[dict[str, Any]]:
-    builder_factory = _rule_builder_factory()
+    """Each path: its label field and a rule builder over the journey's palette."""
+    from .conditions import condition_builder, condition_fields
+
+    fields = condition_fields(state)
     paths = config.get("paths") if isinstance(config.get("paths"), list) else []
     out = []
     for index, item in enumerate(paths):
         item = item if isinstance(item, dict) else {}
-        key = f"paths[{index}]"
-        entry = {
-            "key": key,
-            "label": item.get("label", ""),
-            "rule_json": json.dumps(item.get("rule", {"all": []}), indent=1),
-        }
-        if builder_factory is not None:
-            entry["builder"] = builder_factory(state, node_id, index, item.get("rule"), errors)
-        out.append(entry)
+        out.append(
+            {
+                "label": item.get("label", ""),
+                "label_key": f"paths[{index}].label",
+                "builder": condition_builder(
+                    state, node_id, index, item.get("rule"), errors, fields
+                ),
+            }
+        )
     return out
-
-
-def _rule_builder_factory():
-    """The audiences rule builder component, when installed (else a JSON field)."""
-    try:
-        from audiences.rules.builder import rule_builder  # noqa: F401
-    except ImportError:
-        return None
-    from .conditions import condition_builder
-
-    return condition_builder
 
 
 def node_panel(

@@ -17,11 +17,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from audiences.rules.builder import trigger_rule_errors
 from journeys import services
 from journeys.models import Journey, JourneyVersion
 from journeys.selectors import latest_version
 
-from . import panels
+from . import conditions, panels
 from .forms import config_from_post
 from .presenter import CanvasState, canvas_state
 
@@ -180,7 +181,24 @@ def node_save(request, version_id: int, node_id: str):
     except services.JourneyServiceError as error:
         return _refused(request, error)
     state = canvas_state(result.version, user=request.user, report=result.report)
+    if (
+        node["type"] == "condition"
+        and (index := conditions.only_rules_changed(node.get("config") or {}, config)) is not None
+    ):
+        return _rule_saved(request, state, node_id, index)
     return _updated(request, state, node_id=node_id, ui_tab=ui_tab, saved=True)
+
+
+def _rule_saved(request, state: CanvasState, node_id: str, index: int) -> HttpResponse:
+    """A condition's rule was edited: keep the panel (and the focus in the builder) as it is,
+    redraw the canvas regions and show the rule's errors in its builder."""
+    context = panels.node_panel(state, node_id)
+    errors = conditions.rule_errors(context["errors"] if context else {}, index)
+    response = HttpResponse(_regions(request, state))
+    response["HX-Reswap"] = "none"
+    return trigger_rule_errors(
+        response, builder_id=conditions.builder_id(node_id, index), errors=errors
+    )
 
 
 @require_POST

@@ -47,3 +47,11 @@ def test_fifty_activity_canvas(page, seed_audience):
     screenshot(page, "canvas-fifty")
     page.click("[data-zoom=reset]")
     screenshot(page, "canvas-fifty-100")
+
+
+def test_condition_panel_with_the_rule_builder(page, seed_audience):
+    version, _ = journey_create(document=fifty_activity_document(seed_audience.pk))
+    page.goto(f"/journeys/{version.journey_id}/")
+    page.click("#node-c0")
+    page.wait_for_selector("#rule-c0-0 .rb-workspace")
+    screenshot(page, "canvas-condition-panel")

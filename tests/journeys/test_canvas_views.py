@@ -4,6 +4,8 @@ conflict, read-only versions, properties, validate and publish."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
@@ -324,3 +326,43 @@ def test_properties_are_saved_and_bad_ones_named(logged_client, seed):
     response = logged_client.post(_url("canvas_properties", seed), bad)
     assert response.status_code == 422 and "after the start" in response.content.decode()
     assert "end" not in _fresh(seed).journey.properties
+
+
+def test_editing_a_condition_rule_keeps_the_panel_and_sends_its_errors_to_the_builder(
+    logged_client, user, audience
+):
+    condition = node(
+        "c", "condition", paths=[{"label": "Atlanta", "rule": {"all": []}}], other=True
+    )
+    version, _ = journey_create(document=chain(audience.pk, condition), user=user)
+    page = logged_client.get(_url("canvas_node", version, "c")).content.decode()
+    assert 'id="rule-c-0"' in page and "Profile" in page  # the builder, with the journey palette
+    good = {"field": "profile.city", "op": "eq", "value": "Atlanta"}
+    post = {
+        "revision": version.revision,
+        "paths__count": "1",
+        "paths[0].label": "Atlanta",
+        "paths[0].rule": json.dumps({"all": [good]}),
+        "other": "1",
+    }
+    response = logged_client.post(_url("canvas_node_save", version, "c"), post)
+    assert response.status_code == 200 and response["HX-Reswap"] == "none"
+    assert json.loads(response["HX-Trigger"])["rule-errors"] == {
+        "builder": "rule-c-0",
+        "errors": [],
+    }
+    stored = next(n for n in _fresh(version).nodes if n["id"] == "c")
+    assert stored["config"]["paths"][0]["rule"] == {"all": [good]}
+    bad = {"all": [{"field": "profile.city", "op": "gt", "value": "Atlanta"}]}
+    post |= {"revision": _fresh(version).revision, "paths[0].rule": json.dumps(bad)}
+    response = logged_client.post(_url("canvas_node_save", version, "c"), post)
+    errors = json.loads(response["HX-Trigger"])["rule-errors"]["errors"]
+    assert errors and errors[0]["field"].startswith("paths[0].rule.all[0]")
+    # adding a path changes the panel: it is redrawn
+    post |= {
+        "revision": _fresh(version).revision,
+        "paths[0].rule": json.dumps({"all": [good]}),
+        "op": "add_path",
+    }
+    response = logged_client.post(_url("canvas_node_save", version, "c"), post)
+    assert "HX-Reswap" not in response and 'id="rule-c-1"' in response.content.decode()
