@@ -24,11 +24,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-NODE_W = 216
+NODE_W = 200
 NODE_H = 80
 PORT_PITCH = 26
-COLUMN_GAP = 96
-SLOT_REACH = 62  # an open port's drop slot sits in the gap, this far from the port
+COLUMN_GAP = 84
+SLOT_REACH = 56  # an open port's drop slot sits in the gap, this far from the port
 COLUMN_W = NODE_W + COLUMN_GAP
 ROW_GAP = 34
 PASS_GAP = 12

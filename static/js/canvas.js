@@ -52,7 +52,7 @@
 
   // Fit the whole journey, but never below a readable zoom: a wide journey starts at its
   // entry (left) and the rest is a pan away. `all` fits everything whatever the zoom.
-  const READABLE = 0.72;
+  const READABLE = 0.7;
   function fit(all) {
     const { w, h } = graphSize();
     const vw = viewport.clientWidth, vh = viewport.clientHeight;
