@@ -173,13 +173,15 @@
     if (!quick) return;
     quickSlot = slot;
     const isStart = slot.dataset.slot === "start";
-    quick.querySelectorAll("[data-quick-type]").forEach((b) => { b.disabled = isStart && b.dataset.entry !== "1"; });
+    // The start slot takes an entry activity; every other slot, anything but an entry.
+    quick.querySelectorAll("[data-quick-type]").forEach((b) => { b.hidden = isStart !== (b.dataset.entry === "1"); });
+    quick.querySelectorAll(".cv-quick-group").forEach((g) => { g.hidden = !g.querySelector("[data-quick-type]:not([hidden])"); });
     quick.hidden = false;
     const r = slot.getBoundingClientRect();
     const top = Math.min(r.bottom + 6, window.innerHeight - quick.offsetHeight - 10);
     quick.style.left = Math.min(r.left, window.innerWidth - 270) + "px";
     quick.style.top = Math.max(10, top) + "px";
-    const first = quick.querySelector("[data-quick-type]:not([disabled])");
+    const first = quick.querySelector("[data-quick-type]:not([hidden])");
     if (first) first.focus();
   }
   function closeQuick() { if (quick) quick.hidden = true; quickSlot = null; }
@@ -247,16 +249,26 @@
     if (over) post(app.dataset.connectUrl, values);
   });
 
-  // --- edges: hovering the line shows its insert / delete buttons -----------------------------
-  app.addEventListener("mouseover", (event) => {
-    const edge = event.target.closest && event.target.closest(".cv-edge");
+  // --- edges: hovering the line shows its insert / delete buttons --------------------------
+  // They stay a moment after the pointer leaves the line, so it can travel to them.
+  let unhover = null;
+  function clearEdgeHover(except) {
     app.querySelectorAll(".cv-edge.is-hover, .cv-edge-mid.is-hover").forEach((el) => {
-      if (!edge || el.dataset.edge !== edge.dataset.edge) el.classList.remove("is-hover");
+      if (el.dataset.edge !== except) el.classList.remove("is-hover");
     });
-    if (edge && event.target.classList.contains("cv-edge-hit")) {
+  }
+  app.addEventListener("mouseover", (event) => {
+    if (!event.target.closest) return;
+    if (event.target.closest(".cv-edge-mid")) { clearTimeout(unhover); unhover = null; return; }
+    const edge = event.target.classList.contains("cv-edge-hit") ? event.target.closest(".cv-edge") : null;
+    if (edge) {
+      clearTimeout(unhover); unhover = null;
+      clearEdgeHover(edge.dataset.edge);
       edge.classList.add("is-hover");
       const mid = app.querySelector(`.cv-edge-mid[data-edge="${edge.dataset.edge}"]`);
       if (mid) mid.classList.add("is-hover");
+    } else if (!unhover && app.querySelector(".cv-edge.is-hover")) {
+      unhover = setTimeout(() => { clearEdgeHover(null); unhover = null; }, 1500);
     }
   });
 

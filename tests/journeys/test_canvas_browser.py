@@ -258,3 +258,38 @@ def test_two_tabs_editing_one_draft_the_second_save_is_refused_and_nothing_is_lo
     other.click("#node-thanks")
     other.click(".cv-tab[data-tab=push]")
     assert other.input_value("#f-push\\.title") == "From tab one"
+
+
+def test_click_a_slot_to_pick_an_activity_and_delete_a_connection_on_the_canvas(
+    page, seed_audience, user
+):
+    version, _ = journey_create(document=seed_definition(seed_audience.pk), user=user)
+    page.goto(f"/journeys/{version.journey_id}/")
+    page.click("[data-zoom=fit]")
+    # Click the open slot after "thanks": a menu of activities; pick Wait.
+    page.click(".cv-slot[data-after=thanks]")
+    page.wait_for_selector("#canvas-quick-add:not([hidden])")
+    screenshot(page, "canvas-quick-add")
+    page.click("#canvas-quick-add [data-quick-type=wait]")
+    page.wait_for_selector(".cv-panel-inner[data-selected-node=wait]")
+    assert ("thanks", "wait") in {
+        (e["from"], e["to"]) for e in JourneyVersion.objects.get(pk=version.pk).edges
+    }
+
+    # Hover the reminder → purchase connection and delete it with its × button.
+    show_everything(page)
+    point = page.evaluate("""() => {
+        const path = document.querySelector('.cv-edge[data-from=reminder][data-to=purchase] .cv-edge-hit');
+        const p = path.getPointAtLength(path.getTotalLength() * 0.6).matrixTransform(path.getScreenCTM());
+        return {x: p.x, y: p.y};
+    }""")  # a point on the line itself
+    page.mouse.move(point["x"], point["y"])
+    page.wait_for_selector(".cv-edge.is-hover[data-from=reminder][data-to=purchase]")
+    edge_index = page.get_attribute(".cv-edge[data-from=reminder][data-to=purchase]", "data-edge")
+    delete = page.locator(f'.cv-edge-mid[data-edge="{edge_index}"] .cv-edge-delete')
+    delete.wait_for(state="visible")
+    with page.expect_response(lambda r: "/edges/disconnect/" in r.url):
+        delete.click()
+    page.wait_for_selector(".cv-edge[data-from=reminder][data-to=purchase]", state="detached")
+    edges = {(e["from"], e["to"]) for e in JourneyVersion.objects.get(pk=version.pk).edges}
+    assert ("reminder", "purchase") not in edges and ("push_opened", "purchase") in edges

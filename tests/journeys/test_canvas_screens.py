@@ -45,8 +45,8 @@ def test_fifty_activity_canvas(page, seed_audience):
     page.wait_for_selector(".cv-node")
     assert page.locator(".cv-node").count() == 50
     screenshot(page, "canvas-fifty")
-    page.click("[data-zoom=reset]")
-    screenshot(page, "canvas-fifty-100")
+    page.click("[data-zoom=fit]")  # the whole journey, whatever the zoom
+    screenshot(page, "canvas-fifty-all")
 
 
 def test_condition_panel_with_the_rule_builder(page, seed_audience):
