@@ -7,6 +7,8 @@ from typing import Any
 
 from django.contrib.auth.models import Group, Permission
 
+from journeys.channels import demo as channels_demo
+
 PUBLISHER_GROUP = "Publisher"
 SEED_JOURNEY_NAME = "Multi-channel welcome"
 
@@ -99,6 +101,7 @@ def load(*, admin) -> list[str]:
     """Create what is missing; never duplicate. Returns summary lines."""
     lines = [_publisher_group(admin)]
     lines.append(_seed_journey(admin))
+    lines.extend(channels_demo.load())
     return lines
 
 

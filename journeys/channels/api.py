@@ -6,7 +6,7 @@ and reactions; more filters: channel, status, run, journey_version, is_test.
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
@@ -28,6 +28,9 @@ class MessageListApi(APIView):
         is_test = serializers.BooleanField(required=False, allow_null=True, default=None)
 
     class ReactionSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "MessageReaction"
+
         kind = serializers.CharField()
         count = serializers.IntegerField()
         first_at = serializers.DateTimeField()
@@ -35,6 +38,9 @@ class MessageListApi(APIView):
         url = serializers.CharField()
 
     class OutputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "Message"
+
         id = serializers.IntegerField()
         key = serializers.CharField()
         channel = serializers.CharField()
@@ -69,7 +75,15 @@ class MessageListApi(APIView):
             OpenApiParameter("journey_version", int),
             OpenApiParameter("is_test", bool),
         ],
-        responses=OutputSerializer(many=True),
+        responses=inline_serializer(
+            "PaginatedMessageList",
+            {
+                "count": serializers.IntegerField(),
+                "next": serializers.URLField(allow_null=True),
+                "previous": serializers.URLField(allow_null=True),
+                "results": OutputSerializer(many=True),
+            },
+        ),
     )
     def get(self, request: Request) -> Response:
         params = self.FilterSerializer(data=request.query_params)

@@ -5,13 +5,14 @@ connection), record each outcome.
 Exactly once, step by step, for every message of a claimed batch:
 1. `claim_batch`: one `UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED)` stamps due
    pending rows with this batch's `claim_token` and a lease. Other workers skip them.
-2. Per message, ONE transaction records the previous message's outcome and marks this one
-   `sending` (conditional on the claim token) — committed before the provider is called.
+2. Per message (per group of `group_size` for push), ONE statement records the previous
+   outcomes and marks the next message `sending` (conditional on the claim token) — committed
+   before the provider is called.
 3. The provider is called (SMTP/HTTP) with the message's stable identity (SMTP Message-ID,
    FCM collapse key, `Idempotency-Key` header).
 If the worker dies (kill -9): rows still `pending` were never handed to a provider and are
-claimed again once their lease expires; at most one row per lane is `sending` — the one whose
-provider call may or may not have happened. `release_lost_sends` (periodic) puts those back
+claimed again once their lease expires; at most one row per lane (one group for push) is
+`sending` — the one whose provider call may or may not have happened. `release_lost_sends` (periodic) puts those back
 as pending, flagged `in_doubt`, and they are re-sent with the same identity so the receiving
 side (mailbox providers de-duplicate on Message-ID) shows it once.
 """
@@ -20,8 +21,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import queue
+import threading
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,6 +87,9 @@ class Sender:
         pass
 
     checks_before_send = False  # True: `before_send` runs in the transaction marking the message
+    # Messages marked `sending` (and recorded) together. 1: after a crash at most one message
+    # per lane is in doubt. More saves database round trips where a re-send is harmless.
+    group_size = 1
 
     def before_send(self, item: Outgoing) -> Outcome | None:
         return None
@@ -108,24 +113,80 @@ def sender_for(channel: str) -> Sender:
     ]()
 
 
-def deliver_batch(channel: str, *, limit: int | None = None, lanes: int | None = None) -> int:
-    """Claim up to `limit` due messages of `channel`, deliver them, return how many were claimed."""
+def deliver_batch(channel: str, *, limit: int | None = None, lanes: Lanes | None = None) -> int:
+    """Claim up to `limit` due messages of `channel`, deliver them, return how many were claimed.
+    With `lanes` (see `Lanes`) the batch is spread over its threads; without, it is sent from
+    this thread (tests call it so)."""
     token = uuid.uuid4().hex
     ids = claim_batch(channel, limit=limit or BATCH_SIZE[channel], token=token)
     if not ids:
         return 0
     items = load_items(ids)
-    lane_count = max(1, min(lanes or LANES[channel], len(items)))
-    slices = [items[index::lane_count] for index in range(lane_count)]
-    if lane_count == 1:
-        run_lane(channel, slices[0], token)
+    if lanes is None:
+        run_lane(channel, items, token)
     else:
-        with ThreadPoolExecutor(
-            max_workers=lane_count, thread_name_prefix=f"{channel}-lane"
-        ) as pool:
-            for future in [pool.submit(_threaded_lane, channel, lane, token) for lane in slices]:
-                future.result()
+        lanes.run(items, token)
     return len(ids)
+
+
+class Lanes:
+    """Delivery threads of one channel for the life of a task: each keeps its provider
+    connection (SMTP, HTTP keep-alive) and its own database connection across batches.
+
+        with Lanes("email") as lanes:
+            while deliver_batch("email", lanes=lanes): ...
+    """
+
+    def __init__(self, channel: str, count: int | None = None) -> None:
+        self.channel = channel
+        self.count = count or LANES[channel]
+        self._inboxes: list[queue.Queue] = [queue.Queue() for _ in range(self.count)]
+        self._threads: list[threading.Thread] = []
+
+    def __enter__(self) -> Lanes:
+        for index, inbox in enumerate(self._inboxes):
+            thread = threading.Thread(
+                target=self._serve, args=(inbox,), name=f"{self.channel}-lane-{index}", daemon=True
+            )
+            thread.start()
+            self._threads.append(thread)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        for inbox in self._inboxes:
+            inbox.put(None)
+        for thread in self._threads:
+            thread.join()
+
+    def run(self, items: list[Outgoing], token: str) -> None:
+        """Spread `items` over the lanes and wait for every lane to finish its share."""
+        results: queue.Queue = queue.Queue()
+        shares = [items[index :: self.count] for index in range(self.count)]
+        busy = [(inbox, share) for inbox, share in zip(self._inboxes, shares, strict=True) if share]
+        for inbox, share in busy:
+            inbox.put((share, token, results))
+        errors = [error for error in (results.get() for _ in busy) if error is not None]
+        if errors:
+            raise errors[0]
+
+    def _serve(self, inbox: queue.Queue) -> None:
+        sender: Sender | None = None
+        try:
+            while (job := inbox.get()) is not None:
+                share, token, results = job
+                try:
+                    if sender is None:
+                        sender = sender_for(self.channel)
+                        sender.open()
+                    send_all(sender, share, token)
+                    results.put(None)
+                except Exception as exc:  # reported to the task; reconnect for the next job
+                    connections.close_all()
+                    results.put(exc)
+        finally:
+            if sender is not None:
+                sender.close()
+            connections.close_all()  # this thread's own database connection
 
 
 def claim_batch(channel: str, *, limit: int, token: str) -> list[int]:
@@ -186,93 +247,104 @@ def load_items(ids: list[int]) -> list[Outgoing]:
     ]
 
 
-def _threaded_lane(channel: str, items: list[Outgoing], token: str) -> None:
-    try:
-        run_lane(channel, items, token)
-    finally:
-        connections.close_all()  # this thread's own connection
-
-
 def run_lane(channel: str, items: list[Outgoing], token: str) -> None:
     """Send `items` one after the other on one provider connection (see the module docstring).
     Each message costs one database round trip: `step` records the previous outcome and marks
     the next message in a single statement (autocommit), i.e. one commit."""
     sender = sender_for(channel)
     sender.open()
-    previous: tuple[Outgoing, Outcome] | None = None
     try:
-        for item in items:
-            reason = exclusion_reason(item.channel, item.profile)
-            if reason:
-                step(sender, previous, item, Outcome("excluded", reason=reason), token=token)
-                previous = None
-                continue
-            if sender.checks_before_send:  # e.g. a rate cap, counted in the marking transaction
-                with transaction.atomic():
-                    early = sender.before_send(item)
-                    marked = step(sender, previous, item, early, token=token)
-            else:
-                early, marked = None, step(sender, previous, item, None, token=token)
-            previous = None
-            if early or not marked:
-                continue  # not to be sent now, or our lease expired and someone else owns it
-            try:
-                outcome = sender.send(item)
-            except Exception as exc:  # a bug or an unexpected provider answer: retry later
-                logger.exception("%s sender failed on message %s", channel, item.id)
-                outcome = Outcome("retry", reason=f"{type(exc).__name__}: {exc}"[:1000])
-            previous = (item, outcome)
+        send_all(sender, items, token)
     finally:
-        if previous:
-            step(sender, previous, None, None, token=token)
         sender.close()
 
 
+def send_all(sender: Sender, items: list[Outgoing], token: str) -> None:
+    """The lane's loop over groups of `sender.group_size` messages: exclusions, marking,
+    sending, recording — one statement per group (records the previous group's outcomes and
+    marks this group `sending`)."""
+    done: list[tuple[Outgoing, Outcome]] = []
+    size = sender.group_size
+    try:
+        for start in range(0, len(items), size):
+            group = items[start : start + size]
+            early: list[tuple[Outgoing, Outcome]] = []
+            for item in group:
+                reason = exclusion_reason(item.channel, item.profile)
+                if reason:
+                    early.append((item, Outcome("excluded", reason=reason)))
+            if sender.checks_before_send:  # e.g. a rate cap, counted in the marking transaction
+                with transaction.atomic():
+                    early += _checked(sender, group, early)
+                    marked = step(sender, done + early, _without(group, early), token=token)
+            else:
+                marked = step(sender, done + early, _without(group, early), token=token)
+            done = []
+            for item in marked:  # the others: excluded, deferred, or our lease expired
+                try:
+                    outcome = sender.send(item)
+                except Exception as exc:  # a bug or an unexpected provider answer: retry later
+                    logger.exception("%s sender failed on message %s", sender.channel, item.id)
+                    outcome = Outcome("retry", reason=f"{type(exc).__name__}: {exc}"[:1000])
+                done.append((item, outcome))
+    finally:
+        if done:
+            step(sender, done, [], token=token)
+
+
+def _without(group: list[Outgoing], early: list[tuple[Outgoing, Outcome]]) -> list[Outgoing]:
+    settled = {item.id for item, _ in early}
+    return [item for item in group if item.id not in settled]
+
+
+def _checked(
+    sender: Sender, group: list[Outgoing], early: list[tuple[Outgoing, Outcome]]
+) -> list[tuple[Outgoing, Outcome]]:
+    out = []
+    for item in _without(group, early):
+        outcome = sender.before_send(item)
+        if outcome:
+            out.append((item, outcome))
+    return out
+
+
 def step(
-    sender: Sender,
-    previous: tuple[Outgoing, Outcome] | None,
-    item: Outgoing | None,
-    early: Outcome | None,
-    *,
-    token: str,
-) -> bool:
-    """One statement: record `previous`'s outcome; then either record `item`'s `early`
-    outcome or mark `item` sending (pending → sending, only if our claim still holds; the lease
-    restarts for this send). True when `item` was marked."""
+    sender: Sender, done: list[tuple[Outgoing, Outcome]], to_mark: list[Outgoing], *, token: str
+) -> list[Outgoing]:
+    """One statement (one commit): write the outcomes in `done`, and mark `to_mark` sending
+    (pending → sending, only where our claim still holds; the lease restarts for this send).
+    Returns the messages marked, in order, with their attempt count."""
     parts: list[str] = []
     params: list[Any] = []
-    for index, (done_item, outcome) in enumerate(
-        [p for p in (previous, (item, early) if item and early else None) if p]
-    ):
+    for index, (done_item, outcome) in enumerate(done):
         sql, sql_params = _outcome_update(sender, done_item, outcome, token=token)
         parts.append(f"done{index} AS ({sql})")
         params.extend(sql_params)
         if outcome.invalid_tokens:
             parts.append(
-                f"tokens{index} AS (UPDATE {Profile._meta.db_table} SET push_tokens = push_tokens - %s::text[]"
-                " WHERE id = %s)"
+                f"tokens{index} AS (UPDATE {Profile._meta.db_table}"
+                " SET push_tokens = push_tokens - %s::text[] WHERE id = %s)"
             )
             params.extend([outcome.invalid_tokens, done_item.profile_id])
-    marking = item is not None and early is None
-    if marking:
+    if to_mark:
         final = (
             f"UPDATE {TABLE} SET status = 'sending', attempts = attempts + 1, updated_at = now(),"
             " lease_expires_at = now() + make_interval(secs => %s)"
-            " WHERE id = %s AND claim_token = %s AND status = 'pending' RETURNING attempts"
+            " WHERE id = ANY(%s) AND claim_token = %s AND status = 'pending' RETURNING id, attempts"
         )
-        params.extend([LEASE_SECONDS, item.id, token])
+        params.extend([LEASE_SECONDS, [item.id for item in to_mark], token])
+    elif parts:
+        final = "SELECT NULL, NULL"
     else:
-        final = "SELECT NULL"
-    if not parts and not marking:
-        return False
+        return []
     statement = (f"WITH {', '.join(parts)} " if parts else "") + final
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
-        row = cursor.fetchone()
-    if marking and row:
-        item.attempts = row[0]
-        return True
-    return False
+        attempts = {row[0]: row[1] for row in cursor.fetchall() if row[0] is not None}
+    marked = [item for item in to_mark if item.id in attempts]
+    for item in marked:
+        item.attempts = attempts[item.id]
+    return marked
 
 
 def _outcome_update(

@@ -20,6 +20,9 @@ from .render import RenderError, render, template_context
 
 class PushSender(Sender):
     channel = Channel.PUSH
+    # Marked and recorded 8 at a time: a re-send after a crash carries the same collapse key,
+    # so the device replaces the notification; 8× fewer database round trips.
+    group_size = 8
 
     def open(self) -> None:
         configured = ChannelSettings.objects.filter(channel=Channel.PUSH).first()

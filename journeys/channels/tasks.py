@@ -23,14 +23,15 @@ MAX_PARALLEL_TASKS = 4  # per kick: enough to keep every worker process of a sma
 def deliver(channel: str) -> int:
     started = time.monotonic()
     total = 0
-    while True:
-        claimed = delivery.deliver_batch(channel)
-        total += claimed
-        if not claimed:
-            return total
-        if time.monotonic() - started > TIME_BUDGET_SECONDS:
-            deliver.apply_async(args=[channel], expires=300)
-            return total
+    with delivery.Lanes(channel) as lanes:
+        while True:
+            claimed = delivery.deliver_batch(channel, lanes=lanes)
+            total += claimed
+            if not claimed:
+                return total
+            if time.monotonic() - started > TIME_BUDGET_SECONDS:
+                deliver.apply_async(args=[channel], expires=300)
+                return total
 
 
 @shared_task(name="channels.tick", ignore_result=True)

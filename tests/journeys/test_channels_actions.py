@@ -51,7 +51,7 @@ def test_the_action_posts_its_rendered_json_with_its_headers(
 ):
     profile = make_profile(email="ana@example.com", first_name="Ana")
     result = call(crm_action, profile, context={"event": {"purchase": {"product": "shoes"}}})
-    deliver_batch("action", lanes=1)
+    deliver_batch("action")
 
     [request] = http_listener.wait_for(1)
     assert (request.method, request.path) == ("POST", "/hooks/coupon")
@@ -71,7 +71,7 @@ def test_three_retries_then_failed_but_none_on_404(http_listener, crm_action, ma
     http_listener.respond(lambda request: (500, {"error": "boom"}))
     result = call(crm_action, make_profile())
     for _ in range(4):
-        deliver_batch("action", lanes=1)
+        deliver_batch("action")
         Message.objects.filter(pk=result.message_id).update(
             next_attempt_at="2000-01-01T00:00:00Z"
         )  # move the clock
@@ -82,7 +82,7 @@ def test_three_retries_then_failed_but_none_on_404(http_listener, crm_action, ma
 
     http_listener.respond(lambda request: (404, {"error": "no such customer"}))
     missing = call(crm_action, make_profile(), key="other")
-    deliver_batch("action", lanes=1)
+    deliver_batch("action")
     message = Message.objects.get(pk=missing.message_id)
     assert (message.status, message.attempts) == ("failed", 1)
     assert len(http_listener.requests) == 5
@@ -95,7 +95,7 @@ def test_calls_over_the_per_host_cap_wait_for_the_next_minute(
     crm_action.max_calls_per_minute = 2
     crm_action.save()
     results = [call(crm_action, make_profile(), key=f"k{i}") for i in range(3)]
-    deliver_batch("action", lanes=1)
+    deliver_batch("action")
     http_listener.wait_for(2)
     statuses = [Message.objects.get(pk=r.message_id) for r in results]
     assert sorted(m.status for m in statuses) == ["pending", "sent", "sent"]

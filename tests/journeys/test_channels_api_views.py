@@ -50,8 +50,8 @@ def history(smtp_server, make_profile):
         node_id="first",
         journey_version_id=3,
     )
-    deliver_batch("email", lanes=1)
-    deliver_batch("push", lanes=1)
+    deliver_batch("email")
+    deliver_batch("push")
     now = timezone.now()
     Reaction.objects.create(
         message_id=email.message_id, kind="opened", count=2, first_at=now, last_at=now

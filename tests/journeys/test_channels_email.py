@@ -42,7 +42,7 @@ def test_email_arrives_multipart_personalised_with_unsubscribe_headers(
     ana = make_profile(email="ana@example.com", first_name="Ana", last_name="Lopez")
     result = request_email(ana, context={"event": {"purchase": {"product": "blue shoes"}}})
 
-    assert deliver_batch("email", lanes=1) == 1
+    assert deliver_batch("email") == 1
 
     [received] = smtp_server.wait_for(1)
     assert received.rcpt_tos == ["ana@example.com"]
@@ -80,7 +80,7 @@ def test_default_filter_and_html_autoescape(smtp_server, make_profile):
             "html": "<p>{{ profile.nickname }}</p>",
         },
     )
-    deliver_batch("email", lanes=1)
+    deliver_batch("email")
     [received] = smtp_server.wait_for(1)
     assert received.subject == "Hi there"
     assert "&lt;b&gt;Bo&lt;/b&gt;" in received.html
@@ -93,8 +93,8 @@ def test_asking_twice_with_the_same_key_sends_once(smtp_server, make_profile):
     first = request_email(profile)
     second = request_email(profile)
     assert first.created and not second.created and first.message_id == second.message_id
-    deliver_batch("email", lanes=1)
-    deliver_batch("email", lanes=1)
+    deliver_batch("email")
+    deliver_batch("email")
     smtp_server.wait_for(1)
     assert len(smtp_server.messages) == 1
 
@@ -133,7 +133,7 @@ def test_no_consent_or_unsubscribed_or_no_address_is_excluded_with_reason(
     for index, profile in enumerate([without_consent, unsubscribed, no_address, ok]):
         request_email(profile, key=f"k{index}")
 
-    deliver_batch("email", lanes=1)
+    deliver_batch("email")
 
     smtp_server.wait_for(1)
     assert [m.rcpt_tos for m in smtp_server.messages] == [["ok@example.com"]]
@@ -155,23 +155,23 @@ def test_temporary_smtp_refusal_retries_later_and_permanent_one_fails(smtp_serve
     profile = make_profile()
     result = request_email(profile)
     smtp_server.reject = (451, "try again later")
-    deliver_batch("email", lanes=1)
+    deliver_batch("email")
     message = Message.objects.get(pk=result.message_id)
     assert message.status == "pending" and message.attempts == 1
     assert message.reason == "SMTP 451: temporary" and message.next_attempt_at > message.updated_at
-    assert deliver_batch("email", lanes=1) == 0  # not due yet: back-off
+    assert deliver_batch("email") == 0  # not due yet: back-off
 
     Message.objects.filter(pk=message.pk).update(
         next_attempt_at=message.updated_at
     )  # move the clock
     smtp_server.reject = (550, "no such mailbox")
-    deliver_batch("email", lanes=1)
+    deliver_batch("email")
     message.refresh_from_db()
     assert message.status == "failed" and message.attempts == 2
     assert message.provider_response.startswith("550")
 
     smtp_server.reject = None
-    assert deliver_batch("email", lanes=1) == 0
+    assert deliver_batch("email") == 0
     assert smtp_server.messages == []
 
 
@@ -182,7 +182,7 @@ def test_unreachable_smtp_server_is_a_transient_error(settings, make_profile):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()
     result = request_email(make_profile())
-    deliver_batch("email", lanes=1)
+    deliver_batch("email")
     message = Message.objects.get(pk=result.message_id)
     assert message.status == "pending" and message.reason.startswith("SMTP connection")
 
@@ -217,7 +217,7 @@ def test_fan_out_from_a_select_is_set_based_and_idempotent(smtp_server, make_pro
         run_id=1000 + profiles[0].pk, node_id="first", journey_version_id=7
     ).exists()
 
-    deliver_batch("email", lanes=1)
+    deliver_batch("email")
     smtp_server.wait_for(30)
     assert sorted(m.subject for m in smtp_server.messages) == sorted(
         f"Hello {p.first_name}" for p in profiles

@@ -47,7 +47,7 @@ def test_push_is_one_fcm_request_per_token_and_unregistered_tokens_are_removed(
     )
     result = request_push(profile, context={"event": {"purchase": {"product": "blue shoes"}}})
 
-    deliver_batch("push", lanes=1)
+    deliver_batch("push")
 
     requests = http_listener.wait_for(2)
     assert {r.json()["message"]["token"] for r in requests} == {"phone-token", "old-tablet-token"}
@@ -68,7 +68,7 @@ def test_push_is_one_fcm_request_per_token_and_unregistered_tokens_are_removed(
 @pytest.mark.django_db
 def test_posting_to_the_push_open_url_records_an_open(client, http_listener, make_profile):
     result = request_push(make_profile())
-    deliver_batch("push", lanes=1)
+    deliver_batch("push")
     open_url = http_listener.wait_for(1)[0].json()["message"]["data"]["open_url"]
     path = urlsplit(open_url).path
 
@@ -85,7 +85,7 @@ def test_push_with_only_dead_tokens_fails_and_gateway_errors_retry(http_listener
     dead = make_profile(push_tokens=["gone"])
     http_listener.respond(lambda request: (404, UNREGISTERED))
     dead_result = request_push(dead, key="dead")
-    deliver_batch("push", lanes=1)
+    deliver_batch("push")
     dead_message = Message.objects.get(pk=dead_result.message_id)
     assert dead_message.status == "failed" and "unregistered" in dead_message.reason
     dead.refresh_from_db()
@@ -94,7 +94,7 @@ def test_push_with_only_dead_tokens_fails_and_gateway_errors_retry(http_listener
     busy = make_profile()
     http_listener.respond(lambda request: (503, {"error": {"status": "UNAVAILABLE"}}))
     busy_result = request_push(busy, key="busy")
-    deliver_batch("push", lanes=1)
+    deliver_batch("push")
     busy_message = Message.objects.get(pk=busy_result.message_id)
     assert busy_message.status == "pending" and busy_message.attempts == 1
     assert busy_message.reason.startswith("push gateway: 503")
@@ -106,7 +106,7 @@ def test_push_without_consent_or_token_is_excluded(http_listener, make_profile):
     no_token = make_profile(push_tokens=[])
     first = request_push(no_consent, key="a")
     second = request_push(no_token, key="b")
-    deliver_batch("push", lanes=1)
+    deliver_batch("push")
     assert Message.objects.get(pk=first.message_id).reason == "no push consent"
     assert Message.objects.get(pk=second.message_id).reason == "no push device token"
     assert http_listener.requests == []
@@ -125,7 +125,7 @@ def test_sms_is_a_form_post_with_to_from_body(http_listener, make_profile):
         profile_id=profile.pk,
         content={"body": "Hi {{ profile.first_name }}, 10% off today"},
     )
-    deliver_batch("sms", lanes=1)
+    deliver_batch("sms")
 
     [request] = http_listener.wait_for(1)
     assert (request.method, request.path) == ("POST", "/sms")
@@ -152,7 +152,7 @@ def test_sms_refused_by_the_provider_fails_and_no_consent_is_excluded(http_liste
         profile_id=make_profile(consent_sms=False).pk,
         content={"body": "x"},
     )
-    deliver_batch("sms", lanes=1)
+    deliver_batch("sms")
     refused_message = Message.objects.get(pk=refused.message_id)
     assert (
         refused_message.status == "failed"

@@ -35,7 +35,7 @@ def sent_email(smtp_server, make_profile):
         node_id="first",
         content={"subject": "Hi", "html": HTML, "text": "Hi"},
     )
-    deliver_batch("email", lanes=1)
+    deliver_batch("email")
     [received] = smtp_server.wait_for(1)
     return Message.objects.get(pk=result.message_id), received
 
@@ -132,6 +132,6 @@ def test_unsubscribe_page_works_without_login_and_stops_further_emails(
         profile_id=message.profile_id,
         content={"subject": "Again", "text": "x"},
     )
-    deliver_batch("email", lanes=1)
+    deliver_batch("email")
     assert Message.objects.get(pk=later.message_id).reason == "unsubscribed from email"
     assert len(smtp_server.messages) == 1
