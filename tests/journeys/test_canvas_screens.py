@@ -55,3 +55,23 @@ def test_condition_panel_with_the_rule_builder(page, seed_audience):
     page.click("#node-c0")
     page.wait_for_selector("#rule-c0-0 .rb-workspace")
     screenshot(page, "canvas-condition-panel")
+
+
+def test_properties_panel_and_alerts_with_errors(page, seed_audience):
+    document = seed_definition(seed_audience.pk)
+    document["nodes"][4]["config"]["email"]["subject"] = ""  # the reminder lacks a subject
+    document["nodes"][6]["config"]["push"]["body"] = (
+        "Thanks {{ profile.first_name"  # broken template
+    )
+    version, _ = journey_create(document=document)
+    page.goto(f"/journeys/{version.journey_id}/")
+    page.click("#canvas-validate-btn")
+    page.wait_for_selector(".cv-alerts.is-open .cv-alert.is-error")
+    assert page.locator(".cv-node-alert.is-error").count() == 2
+    assert page.is_disabled("#canvas-publish-btn")
+    page.click(".cv-alert.is-error[data-node=thanks] button")
+    page.wait_for_selector(".cv-panel-inner[data-selected-node=thanks]")
+    screenshot(page, "canvas-errors")
+    page.click("#canvas-properties-btn")
+    page.wait_for_selector("#properties-form")
+    screenshot(page, "canvas-properties")
