@@ -109,6 +109,12 @@ def _condition_paths(
     return out
 
 
+def _option_text(title: str, summary: str) -> str:
+    if not summary or summary == title:
+        return title
+    return f"{title} · {summary[:40]}…" if len(summary) > 40 else f"{title} · {summary}"
+
+
 def node_panel(
     state: CanvasState,
     node_id: str,
@@ -143,7 +149,7 @@ def node_panel(
         "tz": state.journey.timezone or "UTC",
         "ports_out": _ports_out(state, node_id),
         "connect_targets": [
-            {"id": c.id, "title": c.title, "summary": c.summary}
+            {"id": c.id, "text": _option_text(c.title, c.summary)}
             for c in state.cards
             if c.id != node_id and not c.activity.entry
         ],
