@@ -10,3 +10,10 @@ class JourneysConfig(AppConfig):
         from journeys.periodic import sync_periodic_tasks
 
         post_migrate.connect(sync_periodic_tasks, sender=self)
+
+        # The engine: its Celery tasks, admin, activity run hooks and subscriptions.
+        from journeys.engine import admin as engine_admin  # noqa: F401
+        from journeys.engine import runners, subscriptions, tasks  # noqa: F401
+
+        runners.install()
+        subscriptions.connect()

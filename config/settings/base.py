@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import dj_database_url
+from kombu import Queue
 
 from config.env import email_settings, env_bool, env_list, env_str
 
@@ -135,6 +136,11 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# The journey engine's tasks (timers, entries, events, reactions) have their own queue, so a
+# backlog of deliveries never delays a step: `celery -A config worker` consumes both queues;
+# `celery -A config worker -Q engine` runs a worker dedicated to the engine.
+CELERY_TASK_ROUTES = {"journeys.engine.*": {"queue": "engine"}}
+CELERY_TASK_QUEUES = [Queue("celery"), Queue("engine")]
 
 # --- REST framework ----------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -1,0 +1,102 @@
+"""Small SQL helpers that keep the engine's set-based statements working on PostgreSQL (tests,
+benchmarks, production) and on SQLite (`make run`).
+
+A list of ids is passed as ONE parameter: `unnest(%s::bigint[])` on PostgreSQL, `json_each(%s)`
+on SQLite, so a 20,000-row batch is one statement with one parameter on both.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.db import connection
+
+
+def is_sqlite() -> bool:
+    return connection.vendor == "sqlite"
+
+
+def ids_table(alias: str = "ids") -> str:
+    """A FROM item with one column `<alias>.id`, fed by `ids_param(...)`."""
+    if is_sqlite():
+        return f"(SELECT CAST(value AS INTEGER) AS id FROM json_each(%s)) AS {alias}"
+    return f"unnest(%s::bigint[]) AS {alias}(id)"
+
+
+def in_ids(column: str) -> str:
+    """`column IN <the ids parameter>`."""
+    if is_sqlite():
+        return f"{column} IN (SELECT value FROM json_each(%s))"
+    return f"{column} = ANY(%s::bigint[])"
+
+
+def ids_param(ids: Iterable[int]) -> Any:
+    values = [int(i) for i in ids]
+    return json.dumps(values) if is_sqlite() else values
+
+
+def pairs_table(alias: str = "pairs", *, numeric: bool = False) -> str:
+    """A FROM item with columns `<alias>.id`, `<alias>.val` (text, or bigint when `numeric`),
+    fed by `pairs_params`."""
+    if is_sqlite():
+        cast = "INTEGER" if numeric else "TEXT"
+        return (
+            f"(SELECT CAST(json_extract(value, '$[0]') AS INTEGER) AS id, "
+            f"CAST(json_extract(value, '$[1]') AS {cast}) AS val FROM json_each(%s)) AS {alias}"
+        )
+    kind = "bigint" if numeric else "text"
+    return f"unnest(%s::bigint[], %s::{kind}[]) AS {alias}(id, val)"
+
+
+def pairs_params(pairs: Sequence[tuple[int, Any]], *, numeric: bool = False) -> list[Any]:
+    if is_sqlite():
+        return [json.dumps([[int(a), b] for a, b in pairs])]
+    return [[int(a) for a, _ in pairs], [int(b) if numeric else b for _, b in pairs]]
+
+
+def allocate_ids(model: Any, count: int) -> list[int]:
+    """`count` fresh primary keys for `model` (its sequence on PostgreSQL; on SQLite, with its
+    one writer, the ones after the largest in use)."""
+    if count <= 0:
+        return []
+    if is_sqlite():
+        start = fetch(f"SELECT COALESCE(MAX(id), 0) FROM {table(model)}")[0][0] + 1
+        seq = fetch("SELECT seq FROM sqlite_sequence WHERE name = %s", [model._meta.db_table])
+        start = max(start, (seq[0][0] + 1) if seq else 1)
+        return list(range(start, start + count))
+    rows = fetch(
+        "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+        [model._meta.db_table, count],
+    )
+    return [row[0] for row in rows]
+
+
+def skip_locked() -> str:
+    """`FOR UPDATE SKIP LOCKED` where it exists (SQLite has one writer anyway)."""
+    return "" if is_sqlite() else "FOR UPDATE SKIP LOCKED"
+
+
+def for_update() -> str:
+    return "" if is_sqlite() else "FOR UPDATE"
+
+
+def json_param(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), default=str)
+
+
+def fetch(sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def execute(sql: str, params: Sequence[Any] = ()) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def table(model: Any) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
