@@ -7,6 +7,7 @@ each seam is visible and the rest of the engine depends only on these functions.
 from __future__ import annotations
 
 import logging
+import time
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
@@ -45,11 +46,28 @@ def version_test_wait_seconds(version: Any) -> float | None:
     return float(seconds) if seconds else 10.0
 
 
+_plans: dict[int, tuple[float, Plan]] = {}
+PLAN_CACHE_SECONDS = 5.0  # a published definition never changes; its status may (see below)
+
+
 def plan_by_version_id(version_id: int) -> Plan:
+    """The plan of a version, cached a few seconds per process: events and timers move runs of
+    the same few versions all day. Decisions on entries re-read the status (entry_versions)."""
+    now = time.monotonic()
+    cached = _plans.get(version_id)
+    if cached is not None and now - cached[0] < PLAN_CACHE_SECONDS:
+        return cached[1]
     from journeys.engine.plan import plan_for
     from journeys.models import JourneyVersion
 
-    return plan_for(JourneyVersion.objects.select_related("journey").get(pk=version_id))
+    plan = plan_for(JourneyVersion.objects.select_related("journey").get(pk=version_id))
+    _plans[version_id] = (now, plan)
+    return plan
+
+
+def forget_plans() -> None:
+    """Drop cached plans (lifecycle hooks: a status changed in this process)."""
+    _plans.clear()
 
 
 def entry_versions(statuses: tuple[str, ...] = ("live", "test")) -> list[Plan]:

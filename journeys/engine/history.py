@@ -105,3 +105,12 @@ def discard_reasons(*, version_id: int, is_test: bool = False) -> dict[str, int]
     from journeys.models import EntryDiscard
 
     return dict(EntryDiscard.objects.filter(version_id=version_id, is_test=is_test).values_list("reason", "count"))
+
+
+def render_profile_panel(request: Any, profile: Any) -> str:
+    """The profile page's "Journeys" panel: each run and its step history (audiences.panels)."""
+    from django.template.loader import render_to_string
+
+    return render_to_string(
+        "journeys/engine/profile_panel.html", {"runs": profile_runs(profile_id=profile.pk)}, request=request
+    )

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
-from journeys.engine import entries, qualification, timers
+from journeys.engine import adapters, entries, qualification, timers
 from journeys.engine.plan import Plan, plan_for
 
 if TYPE_CHECKING:
@@ -35,6 +35,7 @@ WEEKDAY_NUMBERS = {"sun": "0", "mon": "1", "tue": "2", "wed": "3", "thu": "4", "
 def version_published(version: JourneyVersion, *, replaced: JourneyVersion | None = None) -> None:
     """`version` just became live (`replaced`, now closed, got `version_closed`): start taking
     entries."""
+    adapters.forget_plans()
     plan = plan_for(version)
     entry = plan.entry
     if entry.type == "read_audience":
@@ -75,6 +76,7 @@ def test_stopped(version: JourneyVersion) -> int:
 def _stop_entries(version: JourneyVersion) -> None:
     from journeys.models import AudienceRead
 
+    adapters.forget_plans()
     AudienceRead.objects.filter(version_id=version.pk, status="pending").update(
         status="cancelled", finished_at=timezone.now()
     )

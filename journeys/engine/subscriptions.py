@@ -4,6 +4,8 @@ ids (fast, after the producer's commit), the work happens in the worker.
 - accepted events (events.subscribers) → `events_received`
 - first opens/clicks of messages (journeys.channels.reactions) → `reaction_received`
 - profile changes (audiences.profile_changes) → `profiles_changed` (audience qualification)
+
+It also registers the profile page's "Journeys" panel (audiences.panels): runs and steps.
 """
 
 from __future__ import annotations
@@ -32,6 +34,14 @@ def connect() -> None:
         profile_changes = None
     if profile_changes is not None:
         profile_changes.subscribe(on_profiles_changed)
+    try:
+        from audiences import panels
+    except ImportError:
+        panels = None
+    if panels is not None:
+        from journeys.engine.history import render_profile_panel
+
+        panels.register("Journeys", render_profile_panel, order=10)
 
 
 def on_accepted_events(events: Sequence[Any]) -> None:

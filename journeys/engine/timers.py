@@ -126,12 +126,9 @@ def expire_runs_sweep(*, now: dt.datetime | None = None, batch: int = BATCH) -> 
         if not ids:
             break
         ended += exit_runs(run_ids=ids, reason="journey_timeout", now=now)
-    for version in JourneyVersion.objects.filter(status__in=("live", "test", "closed")).select_related("journey"):
-        from journeys.engine.plan import plan_for
-
-        plan = plan_for(version)
-        if plan.end_date and plan.end_date <= now:
-            ended += exit_runs(version_id=version.pk, reason="end_date", now=now)
+    past_end = JourneyVersion.objects.filter(status__in=("live", "test", "closed"), journey__end_at__lte=now)
+    for version_id in past_end.values_list("id", flat=True):  # index journey_end_at
+        ended += exit_runs(version_id=version_id, reason="end_date", now=now)
     finished = JourneyVersion.objects.filter(status="closed").exclude(runs__status="active")
     for version in finished:
         JourneyVersion.objects.filter(pk=version.pk, status="closed").update(status="finished")

@@ -19,7 +19,7 @@ from tests.conftest import http_listener_env, start_worker, stop_worker
 from tests.journeys.factories import seed_document
 
 from .helpers import SEED_AUDIENCE_RULE, make_profile
-from .workers import wait_until
+from .workers import emails, requests, wait_until
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -46,10 +46,11 @@ def test_seed_journey_runs_end_to_end(smtp_server, http_listener, api_client, us
         assert entries.audience_reads_sweep() == 3  # the beat's tick, called here
 
         # first message, by email and push, to each member only
-        first_emails = smtp_server.wait_for(3)
-        assert sorted(m.rcpt_tos[0] for m in first_emails) == sorted(members)
+        first_emails = emails(smtp_server, 3)
+        assert sorted(m.rcpt_tos[0] for m in first_emails) == sorted(members), [
+            (m.rcpt_tos, m.subject) for m in first_emails]
         assert {m.subject for m in first_emails} == {"Welcome, Ana!", "Welcome, Bob!", "Welcome, Cid!"}
-        http_listener.wait_for(3)
+        requests(http_listener, 3)
 
         # Ana opens the email (its pixel), Bob the push (its open_url); Cid does nothing
         ana_email = next(m for m in first_emails if m.rcpt_tos[0] == "ana@example.com")
@@ -63,16 +64,16 @@ def test_seed_journey_runs_end_to_end(smtp_server, http_listener, api_client, us
 
         # a day later: the reminder goes to Cid only
         assert timers.timers_sweep(now=timezone.now() + dt.timedelta(days=1, minutes=1)) == 1
-        emails = smtp_server.wait_for(4)
-        assert [m.rcpt_tos[0] for m in emails[3:]] == ["cid@example.com"]
-        assert emails[3].subject == Message.objects.get(node_id="reminder").content.body["subject"]
+        received = emails(smtp_server, 4)
+        assert [m.rcpt_tos[0] for m in received[3:]] == ["cid@example.com"]
+        assert received[3].subject == Message.objects.get(node_id="reminder").content.body["subject"]
 
         # each purchase (through the events API) brings a thank-you push
         for email in members:
             response = api_client.post("/api/v1/events/", {"email": email, "purchaseMessage": "thank you",
                                                            "product": "Hat"}, format="json")
             assert response.status_code == 202 and response.json()["results"][0]["status"] == "accepted"
-        http_listener.wait_for(6)
+        requests(http_listener, 6)
         for email in members:
             sent = pushes_to(http_listener, email)
             assert len(sent) == 2 and sent[1]["notification"]["title"] == "Thank you"

@@ -80,3 +80,16 @@ def start_engine_worker(*, log_name: str, concurrency: int = 2, extra_env: dict[
     if proc.poll() is not None:
         raise RuntimeError(f"celery worker exited early:\n{log_path.read_text()}")
     return proc
+
+
+def emails(sink, count: int, timeout: float = 20) -> list:
+    """The first `count` emails the SMTP sink received, parsed (its `wait_for` counts an email
+    a moment before it is parsed and listed)."""
+    wait_until(lambda: len(sink.messages) >= count, timeout, f"{count} emails (got {len(sink.messages)})")
+    return list(sink.messages)
+
+
+def requests(listener, count: int, timeout: float = 20) -> list:
+    """The first `count` requests the HTTP listener recorded (same reason as `emails`)."""
+    wait_until(lambda: len(listener.requests) >= count, timeout, f"{count} requests (got {len(listener.requests)})")
+    return list(listener.requests)

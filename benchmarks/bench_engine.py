@@ -1,0 +1,242 @@
+"""Journey engine on 1,000,000 profiles, ~30 % of them in the audience (PostgreSQL).
+
+- `read_audience_per_s`: a read audience at rate 20,000 (the highest a marketer can set): every
+  member entered — run inserted, first message (email + push) queued in the outbox, the race's
+  1-day timeout timer set — per second of wall time, paced batches included. Run the way the
+  beat runs it: the read's shards processed by two workers (threads here) side by side.
+- `read_audience_limit_ratio`: that figure over a plain `INSERT … SELECT` of the same rows
+  (run-shaped, into a bare table) measured in the same run: the machine's limit.
+- `timer_sweep_per_s`: 100,000 due race timeouts advanced by `timers_sweep` (two workers):
+  each run takes the timeout path, gets its reminder queued and parks listening for a purchase.
+- `event_to_step_p95_ms`: purchases ingested at 1,000 events/s through the events service
+  (the API's path after HTTP) for runs listening for them; a real Celery worker process moves
+  the runs; p95 of (step recorded − ingestion started).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from django.db import connection, connections
+from django.utils import timezone
+
+from benchmarks.data import ensure_profiles
+
+PROFILES = 1_000_000
+AUDIENCE_NAME = "Bench engine: born after 1990"
+AUDIENCE_RULE = {"field": "birth_year", "op": "gt", "value": 1990}  # 18 of 59 birth years: ~30 %
+RATE = 20_000
+SWEEP_TIMERS = 100_000
+EVENTS_PER_SECOND = 1_000
+EVENT_SECONDS = 10
+EMAIL = {"subject": "Hi {{ profile.first_name }}", "html": "<p>New collection</p>", "text": "New collection"}
+PUSH = {"title": "New", "body": "Hi {{ profile.first_name }}"}
+
+
+def definition(audience_id: int) -> dict:
+    """The seed journey's shape: read → first (email + push) → reactions with a 1-day timeout →
+    reminder → purchase → thanks."""
+    return {
+        "nodes": [
+            {"id": "start", "type": "read_audience", "config": {"audience": audience_id, "rate": RATE}},
+            {"id": "first", "type": "message", "config": {"email": EMAIL, "push": PUSH}},
+            {"id": "push_opened", "type": "reaction", "config": {"action": "first", "channel": "push", "reaction": "opened"}},
+            {"id": "email_opened", "type": "reaction",
+             "config": {"action": "first", "channel": "email", "reaction": "opened", "timeout": "P1D"}},
+            {"id": "reminder", "type": "message", "config": {"email": EMAIL}},
+            {"id": "purchase", "type": "event", "config": {"event": "purchase"}},
+            {"id": "thanks", "type": "message", "config": {"push": {"title": "Thank you", "body": "Thanks!"}}},
+        ],
+        "edges": [
+            {"from": "start", "to": "first"}, {"from": "first", "to": "push_opened"},
+            {"from": "first", "to": "email_opened"}, {"from": "email_opened", "to": "reminder", "port": "timeout"},
+            {"from": "push_opened", "to": "purchase"}, {"from": "email_opened", "to": "purchase"},
+            {"from": "reminder", "to": "purchase"}, {"from": "purchase", "to": "thanks"},
+        ],
+    }
+
+
+def _reset() -> None:
+    """Empty the engine's and the outbox's tables (the bench database only)."""
+    from journeys.models import Journey
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE journeys_run, journeys_step, journeys_timer, journeys_audienceread, journeys_entrydiscard, "
+            "journeys_audiencemembership, journeys_message CASCADE"
+        )
+    Journey.objects.filter(name__startswith="Bench engine").delete()
+
+
+def _publish(audience_id: int):
+    from journeys.engine import lifecycle
+    from journeys.models import Journey, JourneyVersion
+    from journeys.validation import parse_properties
+
+    properties = {"reentrance": {"allowed": False}, "timezone": "UTC"}
+    journey = Journey.objects.create(name="Bench engine", properties=properties, **parse_properties(properties))
+    version = JourneyVersion.objects.create(journey=journey, number=1, status="live", definition=definition(audience_id))
+    lifecycle.version_published(version)
+    return version
+
+
+def _in_threads(work, count: int = 2) -> None:
+    def target() -> None:
+        try:
+            work()
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=target) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+def _read_audience(version) -> tuple[int, float]:
+    """Drive the read the way beat ticks do, two workers; returns (entered, seconds)."""
+    from journeys.engine.entries import audience_reads_sweep
+    from journeys.models import AudienceRead
+
+    def worker() -> None:
+        while AudienceRead.objects.filter(version=version, status="pending").exists():
+            if not audience_reads_sweep(budget_seconds=0.5):
+                time.sleep(0.005)
+
+    started = time.perf_counter()
+    _in_threads(worker)
+    elapsed = time.perf_counter() - started
+    return sum(AudienceRead.objects.filter(version=version).values_list("entered", flat=True)), elapsed
+
+
+def _plain_insert_select() -> tuple[int, float]:
+    """The same rows, run-shaped, into a bare table: one INSERT … SELECT."""
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS bench_plain_runs")
+        cursor.execute(
+            "CREATE TABLE bench_plain_runs (id bigserial PRIMARY KEY, profile_id bigint, journey_id bigint, "
+            "version_id bigint, status varchar(10), node varchar(100), state varchar(10), context jsonb, "
+            "is_test boolean, revision integer, entered_at timestamptz, updated_at timestamptz)"
+        )
+        started = time.perf_counter()
+        cursor.execute(
+            "INSERT INTO bench_plain_runs (profile_id, journey_id, version_id, status, node, state, context, is_test, "
+            "revision, entered_at, updated_at) SELECT id, 1, 1, 'active', 'first', 'listening', '{}', false, 1, "
+            "now(), now() FROM audiences_profile WHERE birth_year > 1990"
+        )
+        rows = cursor.rowcount
+        elapsed = time.perf_counter() - started
+        cursor.execute("DROP TABLE bench_plain_runs")
+    return rows, elapsed
+
+
+def _timer_sweep() -> tuple[int, float]:
+    from journeys.engine.timers import timers_sweep
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE journeys_timer SET due_at = now() - interval '1 second' WHERE id IN "
+            "(SELECT id FROM journeys_timer WHERE status = 'pending' ORDER BY id LIMIT %s)",
+            [SWEEP_TIMERS],
+        )
+        cursor.execute("VACUUM ANALYZE journeys_timer")
+    now = timezone.now()
+    handled = [0, 0]
+
+    def worker(index: int) -> None:
+        while True:
+            count = timers_sweep(now=now, budget_seconds=5)
+            handled[index] += count
+            if not count:
+                return
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=lambda i=i: (worker(i), connections.close_all())) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sum(handled), time.perf_counter() - started
+
+
+def _start_worker() -> subprocess.Popen:
+    root = Path(__file__).resolve().parent.parent
+    log = open(root / "var" / "bench-engine-worker.log", "w")  # noqa: SIM115 - closed with the process
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings.test", PYTHONUNBUFFERED="1")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "engine", "--concurrency=2",
+         "--loglevel=WARNING", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+        cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    time.sleep(8)  # ready (no log line at WARNING): the first events queue up meanwhile anyway
+    return proc
+
+
+def _event_to_step() -> list[float]:
+    """Purchases for runs listening for them, 1,000/s for EVENT_SECONDS; latency per event."""
+    from config.celery import app
+    from events import demo as events_demo
+    from events.services.ingestion import events_ingest
+    from journeys.models import Run, Step
+
+    events_demo.load()
+    profile_ids = list(
+        Run.objects.filter(node="reminder", state="listening").order_by("id")
+        .values_list("profile_id", flat=True)[: EVENTS_PER_SECOND * EVENT_SECONDS]
+    )
+    app.control.purge()
+    worker = _start_worker()
+    sent_at: dict[int, dt.datetime] = {}
+    try:
+        chunk, period = 50, 50 / EVENTS_PER_SECOND
+        started = time.perf_counter()
+        for index in range(0, len(profile_ids), chunk):
+            ids = profile_ids[index:index + chunk]
+            pause = started + (index // chunk) * period - time.perf_counter()
+            if pause > 0:
+                time.sleep(pause)
+            now = timezone.now()
+            sent_at.update(dict.fromkeys(ids, now))
+            events_ingest(items=[{"email": f"bench.p{pid}@example.com", "purchaseMessage": "thank you",
+                                  "product": "Hat"} for pid in ids])
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if Step.objects.filter(node="purchase").count() >= len(profile_ids):
+                break
+            time.sleep(0.5)
+    finally:
+        worker.terminate()
+        worker.wait(30)
+    moved = dict(Step.objects.filter(node="purchase").values_list("run__profile_id", "entered_at"))
+    return [(moved[pid] - sent_at[pid]).total_seconds() * 1000 for pid in profile_ids if pid in moved]
+
+
+def run(report) -> None:
+    from audiences.models import Audience
+
+    ensure_profiles(PROFILES)
+    audience, _ = Audience.objects.update_or_create(name=AUDIENCE_NAME, defaults={"rule": AUDIENCE_RULE})
+    _reset()
+    version = _publish(audience.id)
+    entered, read_seconds = _read_audience(version)
+    read_per_s = entered / read_seconds
+    plain_rows, plain_seconds = _plain_insert_select()
+    report("read_audience_per_s", read_per_s, "profiles/s")
+    # shown in percent: the one-decimal figure of a ratio would round to nothing
+    report("read_audience_limit_ratio", 100 * read_per_s / (plain_rows / plain_seconds), "% of a plain INSERT … SELECT")
+    handled, sweep_seconds = _timer_sweep()
+    report("timer_sweep_per_s", handled / sweep_seconds, "timers/s")
+    latencies = sorted(_event_to_step())
+    p95 = latencies[int(len(latencies) * 0.95) - 1] if latencies else float("nan")
+    report("event_to_step_p95_ms", p95, "ms")
+    print(f"# engine: {entered} entered in {read_seconds:.1f}s; {handled} timers in {sweep_seconds:.1f}s; plain insert {plain_rows / plain_seconds:.0f} rows/s; "
+          f"{len(latencies)} events moved, median {statistics.median(latencies) if latencies else 0:.0f} ms",
+          file=sys.stderr)
