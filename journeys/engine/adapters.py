@@ -100,44 +100,40 @@ def jump_target(journey_id: Any, *, is_test: bool) -> Plan:
 # --- channels -----------------------------------------------------------------------------------
 def enqueue_messages(walk: Walk, node: Node, runs: list[RunRow]) -> None:
     """One outbox message per channel of the node and run (key `run:<id>:<node>:<channel>`),
-    set-based (one INSERT … SELECT per channel and context), in this transaction; keys already
-    there are left alone, so a replayed batch sends nothing twice."""
+    set-based — one INSERT … SELECT per channel, each row with its run's context — in this
+    transaction; keys already there are left alone, so a replayed batch sends nothing twice."""
     from journeys import channels as outbox
 
+    contexts = walk.contexts(runs)
     for channel in ("email", "push", "sms"):
         if channel not in node.config:
             continue
         content_id = outbox.content_ensure(channel=channel, body=node.config[channel])
-        for context, members in _by_context(walk, runs):
-            if sql.is_sqlite():  # the embedded demo: one writer, small batches
-                for run in members:
-                    outbox.message_request(
-                        key=outbox.message_key(run_id=run.id, node_id=node.id, channel=channel),
-                        channel=channel, profile_id=run.profile_id, content_id=content_id, run_id=run.id,
-                        node_id=node.id, journey_version_id=walk.plan.version_id, is_test=walk.plan.is_test,
-                        context=context or None,
-                    )
-                continue
-            outbox.messages_enqueue_from_select(
-                sql="SELECT 'run:' || r.id || ':' || %s || ':' || %s AS key, r.pid AS profile_id, "
-                "r.id AS run_id, %s::jsonb AS context FROM unnest(%s::bigint[], %s::bigint[]) AS r(id, pid)",
-                params=[node.id, channel, sql.json_param(context) if context else None,
-                        [run.id for run in members], [run.profile_id for run in members]],
-                channel=channel, content_id=content_id, node_id=node.id,
-                journey_version_id=walk.plan.version_id, is_test=walk.plan.is_test,
-            )
-
-
-def _by_context(walk: Walk, runs: list[RunRow]) -> list[tuple[dict, list[RunRow]]]:
-    """Runs grouped by identical context (a read audience shares one: a single group)."""
-    if walk.has_shared_context():
-        return [(walk.context(runs[0].id), runs)]
-    contexts = walk.contexts(runs)
-    groups: dict[str, tuple[dict, list[RunRow]]] = {}
-    for run in runs:
-        context = contexts[run.id]
-        groups.setdefault(sql.json_param(context), (context, []))[1].append(run)
-    return list(groups.values())
+        if sql.is_sqlite():  # the embedded demo: one writer, small batches
+            for run in runs:
+                outbox.message_request(
+                    key=outbox.message_key(run_id=run.id, node_id=node.id, channel=channel),
+                    channel=channel, profile_id=run.profile_id, content_id=content_id, run_id=run.id,
+                    node_id=node.id, journey_version_id=walk.plan.version_id, is_test=walk.plan.is_test,
+                    context=contexts[run.id] or None,
+                )
+            continue
+        if walk.has_shared_context():
+            shared = walk.context(runs[0].id)
+            rows_sql = "%s::jsonb FROM unnest(%s::bigint[], %s::bigint[]) AS r(id, pid)"
+            rows_params: list[Any] = [sql.json_param(shared) if shared else None]
+        else:
+            rows_sql = "r.ctx FROM unnest(%s::bigint[], %s::bigint[], %s::jsonb[]) AS r(id, pid, ctx)"
+            rows_params = []
+        params = [node.id, channel, *rows_params, [run.id for run in runs], [run.profile_id for run in runs]]
+        if not walk.has_shared_context():
+            params.append([sql.json_param(contexts[run.id]) if contexts[run.id] else None for run in runs])
+        outbox.messages_enqueue_from_select(
+            sql="SELECT 'run:' || r.id || ':' || %s || ':' || %s AS key, r.pid AS profile_id, r.id AS run_id, "
+            f"{rows_sql.replace(' FROM', ' AS context FROM', 1)}",
+            params=params, channel=channel, content_id=content_id, node_id=node.id,
+            journey_version_id=walk.plan.version_id, is_test=walk.plan.is_test,
+        )
 
 
 def request_actions(walk: Walk, node: Node, runs: list[RunRow]) -> None:

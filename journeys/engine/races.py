@@ -1,16 +1,19 @@
 """Events and reactions moving runs that listen for them (races), and unitary/business entries.
 
 A run that reaches a node followed by event/reaction activities parks there, `listening`. The
-first matching happening wins: the run is locked *from the state it was in* (same node, still
-listening, still active) — whoever locks it first moves it, a second copy of the event or a
-racing timeout finds it gone and does nothing. The race's timeout timer is cancelled with SKIP
-LOCKED (a sweeper holding it will find the run moved and let go).
+first matching happening wins: the run is claimed by a conditional UPDATE *from the state it
+was in* (same node, still listening, still active) — whoever changes the row moves it; a second
+copy of the event or a racing timeout finds it gone and does nothing. The race's timeout timer
+is cancelled with SKIP LOCKED (a sweeper holding it finds the run moved and lets go). A batch
+of events or reactions is handled set-based: one claim per (version, node, winner) group.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -45,14 +48,13 @@ def events_received(events: Iterable[IncomingEvent], *, now: dt.datetime | None 
         return 0
     now = now or timezone.now()
     plans = [plan for plan in adapters.entry_versions() if plan.entry.type in ("unitary_event", "business_event")]
-    touched = 0
+    touched = move_listening_runs(events, now=now)
     for event in events:
         if event.type == "business":
             _business_event(event, plans)
             continue
         if event.profile_id is None:
             continue
-        touched += move_listening_runs(event, now=now)
         for plan in plans:
             if plan.entry.type == "unitary_event" and plan.entry.config.get("event") == event.name:
                 context = {"entry": {"event": event.name, "event_id": event.event_id},
@@ -79,43 +81,69 @@ def _business_event(event: IncomingEvent, plans: list[Plan]) -> None:
         )
 
 
-def move_listening_runs(event: IncomingEvent, *, now: dt.datetime) -> int:
-    """Runs of the event's profile listening for an `event` activity on this event win it."""
+def move_listening_runs(events: Iterable[IncomingEvent], *, now: dt.datetime) -> int:
+    """Runs of the events' profiles listening for an `event` activity on one of these events
+    win it — the first matching event of their profile, in arrival order — set-based: one
+    conditional UPDATE per (version, node, winner) group, whatever the number of events."""
     from journeys.models import Run
 
-    candidates = list(
-        Run.objects.filter(profile_id=event.profile_id, status="active", state="listening").values_list(
-            "id", "version_id", "node"
-        )
+    by_profile: dict[int, list[IncomingEvent]] = defaultdict(list)
+    for event in events:
+        if event.profile_id is not None and event.type != "business":
+            by_profile[event.profile_id].append(event)
+    if not by_profile:
+        return 0
+    candidates = Run.objects.filter(profile_id__in=list(by_profile), status="active", state="listening").values_list(
+        "id", "profile_id", "version_id", "node"
     )
-    moved = 0
-    for run_id, version_id, node_id in candidates:
+    groups: dict[tuple[int, str, str], list[tuple[int, IncomingEvent]]] = defaultdict(list)
+    for run_id, profile_id, version_id, node_id in candidates:
         plan = adapters.plan_by_version_id(version_id)
-        winner = next(
-            (n for n in plan.listeners(node_id) if n.type == "event" and n.config.get("event") == event.name), None
-        )
-        if winner is not None:
-            moved += win_race(plan, run_id=run_id, at=node_id, winner=winner, now=now,
-                              event=(event.name, event.payload))
+        waiting = {n.config.get("event"): n for n in reversed(plan.listeners(node_id)) if n.type == "event"}
+        event = next((e for e in by_profile[profile_id] if e.name in waiting), None)
+        if event is not None:
+            groups[(version_id, node_id, waiting[event.name].id)].append((run_id, event))
+    moved = 0
+    for (version_id, node_id, winner_id), won in groups.items():
+        plan = adapters.plan_by_version_id(version_id)
+        moved += win_races(plan, at=node_id, winner=plan.nodes[winner_id], won=won, now=now)
     return moved
 
 
 # --- reactions --------------------------------------------------------------------------------
 def reaction_received(*, run_id: int, node_id: str, channel: str, kind: str, now: dt.datetime | None = None) -> int:
-    """The first open/click of a message this run was sent at `node_id`, on `channel`: the run
-    wins the matching reaction if it is listening for it now."""
+    """The first open/click of a message this run was sent at `node_id`, on `channel`."""
+    return reactions_received([(run_id, node_id, channel, kind)], now=now)
+
+
+def reactions_received(reactions: Iterable[tuple[int, str, str, str]], *, now: dt.datetime | None = None) -> int:
+    """First opens/clicks `(run_id, message node, channel, kind)`: each run listening for the
+    matching reaction (that message, that channel, that kind) wins it, set-based."""
     from journeys.models import Run
 
+    reactions = list(reactions)
     now = now or timezone.now()
-    row = Run.objects.filter(id=run_id, status="active", state="listening").values_list("version_id", "node").first()
-    if row is None:
-        return 0
-    version_id, at = row
-    plan = adapters.plan_by_version_id(version_id)
-    winner = next((n for n in plan.listeners(at) if _reaction_matches(n, at, node_id, channel, kind)), None)
-    if winner is None:
-        return 0
-    return win_race(plan, run_id=run_id, at=at, winner=winner, now=now)
+    runs = {
+        run_id: (version_id, at)
+        for run_id, version_id, at in Run.objects.filter(
+            id__in=[r[0] for r in reactions], status="active", state="listening"
+        ).values_list("id", "version_id", "node")
+    }
+    groups: dict[tuple[int, str, str], list[tuple[int, None]]] = defaultdict(list)
+    for run_id, message_node, channel, kind in reactions:
+        if run_id not in runs:
+            continue
+        version_id, at = runs[run_id]
+        plan = adapters.plan_by_version_id(version_id)
+        winner = next((n for n in plan.listeners(at) if _reaction_matches(n, at, message_node, channel, kind)), None)
+        if winner is not None:
+            groups[(version_id, at, winner.id)].append((run_id, None))
+            del runs[run_id]  # a second reaction of this batch comes after the run left
+    moved = 0
+    for (version_id, at, winner_id), won in groups.items():
+        plan = adapters.plan_by_version_id(version_id)
+        moved += win_races(plan, at=at, winner=plan.nodes[winner_id], won=won, now=now)
+    return moved
 
 
 def _reaction_matches(listener: Node, at: str, message_node: str, channel: str, kind: str) -> bool:
@@ -129,46 +157,54 @@ def _reaction_matches(listener: Node, at: str, message_node: str, channel: str, 
 
 
 # --- winning ------------------------------------------------------------------------------------
-def win_race(
-    plan: Plan, *, run_id: int, at: str, winner: Node, now: dt.datetime,
-    event: tuple[str, dict[str, Any]] | None = None,
+def win_races(
+    plan: Plan, *, at: str, winner: Node, won: list[tuple[int, IncomingEvent | None]], now: dt.datetime,
 ) -> int:
-    """Move one run listening at `at` through `winner`: a conditional update from exactly that
-    state claims it (0 if it had already left: another copy of the event, a reaction or the
-    timeout won), then the walk takes it on, all in one transaction."""
+    """Move runs listening at `at` through `winner`, in one transaction: a conditional UPDATE
+    from exactly that state claims them (and stores the winning event in their context) — runs
+    that already left (another copy of the event, a reaction or the timeout won) are not
+    claimed; their race's timeout timers are cancelled; the walk takes them on."""
     from journeys.models import Run, Timer
 
+    run_t, timer_t = sql.table(Run), sql.table(Timer)
+    payloads = [(run_id, sql.json_param(event.payload) if event else "") for run_id, event in won]
+    name = next((event.name for _, event in won if event is not None), None)
+    if name is None:
+        context_sql, context_params = "context", []
+    elif sql.is_sqlite():
+        context_sql = ("json_set(context, '$.event', json_patch(COALESCE(json_extract(context, '$.event'), '{}'), "
+                       "json_object(%s, json(t.val))))")
+        context_params = [name]
+    else:
+        context_sql = ("jsonb_set(context, '{event}', COALESCE(context->'event', '{}'::jsonb) || "
+                       "jsonb_build_object(%s::text, t.val::jsonb))")
+        context_params = [name]
     with transaction.atomic():
-        locked = sql.fetch(
-            f"UPDATE {sql.table(Run)} SET state = '', revision = revision + 1, updated_at = %s "
-            "WHERE id = %s AND status = 'active' AND state = 'listening' AND node = %s "
-            "RETURNING id, profile_id, context",
-            [now, run_id, at],
+        claimed = sql.fetch(
+            f"UPDATE {run_t} SET state = '', revision = revision + 1, updated_at = %s, context = {context_sql} "
+            f"FROM {sql.pairs_table('t')} WHERE {run_t}.id = t.id AND {run_t}.status = 'active' "
+            f"AND {run_t}.state = 'listening' AND {run_t}.node = %s "
+            f"RETURNING {run_t}.id, {run_t}.profile_id, {run_t}.context",
+            [now, *context_params, *sql.pairs_params(payloads), at],
         )
-        if not locked:
+        if not claimed:
             return 0
-        _, profile_id, context = locked[0]
-        context = _as_dict(context)
-        if event is not None:
-            context.setdefault("event", {})[event[0]] = event[1]
-            Run.objects.filter(id=run_id).update(context=context)
+        ids = [row[0] for row in claimed]
         sql.execute(
-            f"UPDATE {sql.table(Timer)} SET status = 'cancelled' WHERE id IN (SELECT id FROM {sql.table(Timer)} "
-            f"WHERE run_id = %s AND node = %s AND status = 'pending' {sql.skip_locked()})",
-            [run_id, at],
+            f"UPDATE {timer_t} SET status = 'cancelled' WHERE id IN (SELECT id FROM {timer_t} "
+            f"WHERE {sql.in_ids('run_id')} AND node = %s AND status = 'pending' {sql.skip_locked()})",
+            [sql.ids_param(ids), at],
         )
-        rows = [RunRow(run_id, profile_id)]
-        walk = Walk(plan, now=now, contexts={run_id: context})
+        rows = [RunRow(run_id, profile_id) for run_id, profile_id, _ in claimed]
+        walk = Walk(plan, now=now, contexts={run_id: _as_dict(context) for run_id, _, context in claimed})
         walk.close_step(at, rows, winner.id)
         walk.step(winner, rows, outcome="default")
         walk.leave(winner, "default", rows)
         walk.flush()
-    return 1
+    return len(claimed)
 
 
 def _as_dict(value: Any) -> dict[str, Any]:
     if isinstance(value, str):
-        import json
-
         return json.loads(value or "{}")
     return dict(value or {})

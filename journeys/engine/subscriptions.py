@@ -2,7 +2,7 @@
 ids (fast, after the producer's commit), the work happens in the worker.
 
 - accepted events (events.subscribers) → `events_received`
-- first opens/clicks of messages (journeys.channels.reactions) → `reaction_received`
+- first opens/clicks of messages (journeys.channels.reactions) → `reactions_received`
 - profile changes (audiences.profile_changes) → `profiles_changed` (audience qualification)
 
 It also registers the profile page's "Journeys" panel (audiences.panels): runs and steps.
@@ -54,11 +54,11 @@ def on_accepted_events(events: Sequence[Any]) -> None:
 
 def on_reaction(reactions: Sequence[Any]) -> None:
     """First opens/clicks (MessageReaction: run_id, node_id, channel, kind…) of messages."""
-    from journeys.engine.tasks import reaction_received
+    from journeys.engine.tasks import reactions_received
 
-    for reaction in reactions:
-        if getattr(reaction, "run_id", None):
-            reaction_received.delay(int(reaction.run_id), str(reaction.node_id), str(reaction.channel), str(reaction.kind))
+    items = [[int(r.run_id), str(r.node_id), str(r.channel), str(r.kind)] for r in reactions if r.run_id]
+    if items:
+        reactions_received.delay(items)
 
 
 def on_profiles_changed(profile_ids: Sequence[int]) -> None:

@@ -2,7 +2,7 @@
 
 - `tick` (beat, every second, expires 1 s): timers, then audience reads with a batch due.
 - `expire_runs` (beat, every minute): journey timeouts, end dates, finished versions.
-- `events_received`, `reaction_received`, `profiles_changed`: queued by the subscriptions
+- `events_received`, `reactions_received`, `profiles_changed`: queued by the subscriptions
   (journeys/engine/subscriptions.py) right after the producer's transaction commits.
 - `read_audience_occurrence`: fired by a recurring read-audience journey's own beat entry.
 """
@@ -36,11 +36,12 @@ def events_received(events: list[list]) -> None:
     races.events_received(load_events(events))
 
 
-@shared_task(name="journeys.engine.reaction_received", ignore_result=True)
-def reaction_received(run_id: int, node_id: str, channel: str, kind: str) -> None:
+@shared_task(name="journeys.engine.reactions_received", ignore_result=True)
+def reactions_received(reactions: list[list]) -> None:
+    """`reactions`: [[run_id, message node, channel, kind], …]."""
     from journeys.engine import races
 
-    races.reaction_received(run_id=run_id, node_id=node_id, channel=channel, kind=kind)
+    races.reactions_received([tuple(item) for item in reactions])
 
 
 @shared_task(name="journeys.engine.profiles_changed", ignore_result=True)
