@@ -168,15 +168,20 @@ def _timer_sweep() -> tuple[int, float]:
 
 
 def _start_worker() -> subprocess.Popen:
+    """A real engine worker (`-Q engine`, 2 processes) on the bench database."""
     root = Path(__file__).resolve().parent.parent
-    log = open(root / "var" / "bench-engine-worker.log", "w")  # noqa: SIM115 - closed with the process
+    log_path = root / "var" / "bench-engine-worker.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    log = open(log_path, "w")  # noqa: SIM115 - closed with the process
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings.test", PYTHONUNBUFFERED="1")
     proc = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "engine", "--concurrency=2",
-         "--loglevel=WARNING", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+         "--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"],
         cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
-    time.sleep(8)  # ready (no log line at WARNING): the first events queue up meanwhile anyway
+    deadline = time.monotonic() + 60
+    while " ready." not in log_path.read_text() and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.2)
     return proc
 
 

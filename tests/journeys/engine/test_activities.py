@@ -321,3 +321,42 @@ def test_fast_reads_are_split_in_shards_that_enter_everyone_once():
     assert entries.audience_reads_sweep(now=timezone.now() + dt.timedelta(seconds=1)) == 301
     assert messages(node_id="m").count() == 301
     assert set(AudienceRead.objects.values_list("status", flat=True)) == {"done"}
+
+
+def test_custom_action_is_requested_once_or_takes_its_error_path():
+    from journeys.models import CustomAction, Message
+
+    ana = make_profile("ana@example.com")
+    CustomAction.objects.create(name="crm", url="https://crm.example.com/hook", parameters=["tier"])
+    call = {"id": "call", "type": "action", "config": {"action": "crm", "params": {"tier": "{{ event.signup.plan }}"}}}
+    make_version(unitary(call, edges=[{"from": "in", "to": "call"}]), name="with action")
+    races.events_received([signup(ana)])
+    run = Run.objects.get(profile=ana)
+    action = Message.objects.get(channel="action")
+    assert action.key == f"run:{run.id}:call:action" and action.context["event"]["signup"]["plan"] == "pro"
+    bob = make_profile("bob@example.com")
+    broken = {"id": "call", "type": "action", "config": {"action": "no such action"}}
+    make_version(unitary(broken, {"id": "fallback", "type": "message", "config": email("fallback")},
+                         edges=[{"from": "in", "to": "call"}, {"from": "call", "to": "fallback", "port": "error"}],
+                         event="other"), name="broken action")
+    races.events_received([IncomingEvent(event_id=5, name="other", type="unitary", profile_id=bob.id, payload={})])
+    assert messages(profile=bob, node_id="fallback").count() == 1
+    assert "no such action" in Step.objects.get(run__profile=bob, node="call").error
+
+
+def test_a_new_version_takes_new_entries_while_older_runs_finish_in_theirs():
+    ana = make_profile("ana@example.com")
+    bob = make_profile("bob@example.com")
+    nodes = [{"id": "w", "type": "wait", "config": {"duration": "PT1H"}}, {"id": "m", "type": "message", "config": email()}]
+    v1 = make_version(unitary(*nodes, edges=[{"from": "in", "to": "w"}, {"from": "w", "to": "m"}]))
+    races.events_received([signup(ana, 1)])
+    v1.status = "closed"
+    v1.save()
+    lifecycle.version_closed(v1)
+    v2 = make_version(unitary(*nodes, edges=[{"from": "in", "to": "w"}, {"from": "w", "to": "m"}]), journey=v1.journey)
+    races.events_received([signup(bob, 2), signup(ana, 3)])
+    assert Run.objects.get(profile=bob).version_id == v2.id
+    assert Run.objects.filter(profile=ana).count() == 1  # still inside (v1): not entered again
+    timers.timers_sweep(now=timezone.now() + dt.timedelta(hours=2))
+    assert Run.objects.get(profile=ana).version_id == v1.id and Run.objects.get(profile=ana).status == "finished"
+    assert messages(profile=ana).get().journey_version_id == v1.id
