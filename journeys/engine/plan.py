@@ -56,9 +56,18 @@ class Plan:
         targets = [self.nodes[t] for t in self.edges.get((node_id, "default"), [])]
         return [node for node in targets if node.type in LISTENING_TYPES]
 
-    def race_timeout(self, node_id: str) -> tuple[Node, dt.timedelta] | None:
-        """The one timeout of the race after `node_id`: (the listener carrying it, duration)."""
-        for listener in self.listeners(node_id):
+    def race(self, node_id: str, state: str = "listening") -> list[Node]:
+        """What a run parked at `node_id` listens for: the race after it (`listening`), or the
+        event/reaction node itself when it got there by another port than `default`
+        (`awaiting`: a condition path, a timeout or error path into an event)."""
+        if state == "awaiting":
+            node = self.nodes.get(node_id)
+            return [node] if node is not None and node.type in LISTENING_TYPES else []
+        return self.listeners(node_id)
+
+    def race_timeout(self, node_id: str, state: str = "listening") -> tuple[Node, dt.timedelta] | None:
+        """The one timeout of the race at `node_id`: (the listener carrying it, duration)."""
+        for listener in self.race(node_id, state):
             delta = parse_duration(listener.config.get("timeout"))
             if delta:
                 return listener, self.duration(delta)

@@ -26,6 +26,7 @@ from journeys.engine.plan import Node, Plan
 from journeys.engine.walker import RunRow, Walk
 
 logger = logging.getLogger(__name__)
+LISTENING_STATES = ("listening", "awaiting")
 
 
 @dataclass(frozen=True)
@@ -93,20 +94,20 @@ def move_listening_runs(events: Iterable[IncomingEvent], *, now: dt.datetime) ->
             by_profile[event.profile_id].append(event)
     if not by_profile:
         return 0
-    candidates = Run.objects.filter(profile_id__in=list(by_profile), status="active", state="listening").values_list(
-        "id", "profile_id", "version_id", "node"
-    )
-    groups: dict[tuple[int, str, str], list[tuple[int, IncomingEvent]]] = defaultdict(list)
-    for run_id, profile_id, version_id, node_id in candidates:
+    candidates = Run.objects.filter(
+        profile_id__in=list(by_profile), status="active", state__in=LISTENING_STATES
+    ).values_list("id", "profile_id", "version_id", "node", "state")
+    groups: dict[tuple[int, str, str, str], list[tuple[int, IncomingEvent]]] = defaultdict(list)
+    for run_id, profile_id, version_id, node_id, state in candidates:
         plan = adapters.plan_by_version_id(version_id)
-        waiting = {n.config.get("event"): n for n in reversed(plan.listeners(node_id)) if n.type == "event"}
+        waiting = {n.config.get("event"): n for n in reversed(plan.race(node_id, state)) if n.type == "event"}
         event = next((e for e in by_profile[profile_id] if e.name in waiting), None)
         if event is not None:
-            groups[(version_id, node_id, waiting[event.name].id)].append((run_id, event))
+            groups[(version_id, node_id, state, waiting[event.name].id)].append((run_id, event))
     moved = 0
-    for (version_id, node_id, winner_id), won in groups.items():
+    for (version_id, node_id, state, winner_id), won in groups.items():
         plan = adapters.plan_by_version_id(version_id)
-        moved += win_races(plan, at=node_id, winner=plan.nodes[winner_id], won=won, now=now)
+        moved += win_races(plan, at=node_id, state=state, winner=plan.nodes[winner_id], won=won, now=now)
     return moved
 
 
@@ -124,25 +125,27 @@ def reactions_received(reactions: Iterable[tuple[int, str, str, str]], *, now: d
     reactions = list(reactions)
     now = now or timezone.now()
     runs = {
-        run_id: (version_id, at)
-        for run_id, version_id, at in Run.objects.filter(
-            id__in=[r[0] for r in reactions], status="active", state="listening"
-        ).values_list("id", "version_id", "node")
+        run_id: (version_id, at, state)
+        for run_id, version_id, at, state in Run.objects.filter(
+            id__in=[r[0] for r in reactions], status="active", state__in=LISTENING_STATES
+        ).values_list("id", "version_id", "node", "state")
     }
-    groups: dict[tuple[int, str, str], list[tuple[int, None]]] = defaultdict(list)
+    groups: dict[tuple[int, str, str, str], list[tuple[int, None]]] = defaultdict(list)
     for run_id, message_node, channel, kind in reactions:
         if run_id not in runs:
             continue
-        version_id, at = runs[run_id]
+        version_id, at, state = runs[run_id]
         plan = adapters.plan_by_version_id(version_id)
-        winner = next((n for n in plan.listeners(at) if _reaction_matches(n, at, message_node, channel, kind)), None)
+        winner = next(
+            (n for n in plan.race(at, state) if _reaction_matches(n, at, message_node, channel, kind)), None
+        )
         if winner is not None:
-            groups[(version_id, at, winner.id)].append((run_id, None))
+            groups[(version_id, at, state, winner.id)].append((run_id, None))
             del runs[run_id]  # a second reaction of this batch comes after the run left
     moved = 0
-    for (version_id, at, winner_id), won in groups.items():
+    for (version_id, at, state, winner_id), won in groups.items():
         plan = adapters.plan_by_version_id(version_id)
-        moved += win_races(plan, at=at, winner=plan.nodes[winner_id], won=won, now=now)
+        moved += win_races(plan, at=at, state=state, winner=plan.nodes[winner_id], won=won, now=now)
     return moved
 
 
@@ -159,6 +162,7 @@ def _reaction_matches(listener: Node, at: str, message_node: str, channel: str, 
 # --- winning ------------------------------------------------------------------------------------
 def win_races(
     plan: Plan, *, at: str, winner: Node, won: list[tuple[int, IncomingEvent | None]], now: dt.datetime,
+    state: str = "listening",
 ) -> int:
     """Move runs listening at `at` through `winner`, in one transaction: a conditional UPDATE
     from exactly that state claims them (and stores the winning event in their context) — runs
@@ -183,22 +187,25 @@ def win_races(
         claimed = sql.fetch(
             f"UPDATE {run_t} SET state = '', revision = revision + 1, updated_at = %s, context = {context_sql} "
             f"FROM {sql.pairs_table('t')} WHERE {run_t}.id = t.id AND {run_t}.status = 'active' "
-            f"AND {run_t}.state = 'listening' AND {run_t}.node = %s "
+            f"AND {run_t}.state = %s AND {run_t}.node = %s "
             f"RETURNING {run_t}.id, {run_t}.profile_id, {run_t}.context",
-            [now, *context_params, *sql.pairs_params(payloads), at],
+            [now, *context_params, *sql.pairs_params(payloads), state, at],
         )
         if not claimed:
             return 0
         ids = [row[0] for row in claimed]
         sql.execute(
             f"UPDATE {timer_t} SET status = 'cancelled' WHERE id IN (SELECT id FROM {timer_t} "
-            f"WHERE {sql.in_ids('run_id')} AND node = %s AND status = 'pending' {sql.skip_locked()})",
+            f"WHERE {sql.in_ids('run_id')} AND node = %s AND kind <> 'wait' AND status = 'pending' {sql.skip_locked()})",
             [sql.ids_param(ids), at],
         )
         rows = [RunRow(run_id, profile_id) for run_id, profile_id, _ in claimed]
         walk = Walk(plan, now=now, contexts={run_id: _as_dict(context) for run_id, _, context in claimed})
-        walk.close_step(at, rows, winner.id)
-        walk.step(winner, rows, outcome="default")
+        if state == "awaiting":  # the run waited at the winner itself: its step closes
+            walk.close_step(at, rows, "default")
+        else:
+            walk.close_step(at, rows, winner.id)
+            walk.step(winner, rows, outcome="default")
         walk.leave(winner, "default", rows)
         walk.flush()
     return len(claimed)

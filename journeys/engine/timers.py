@@ -34,7 +34,8 @@ logger = logging.getLogger(__name__)
 
 # Timers claimed per transaction (the kill -9 test makes it small to land inside a sweep).
 BATCH = int(os.environ.get("SENTIER_TIMER_BATCH", "5000"))
-STATE_OF_KIND = {"wait": "waiting", "timeout": "listening"}
+# The state a run must still be in for its timer to move it.
+STATE_OF_KIND = {"wait": "waiting", "timeout": "listening", "timeout_at": "awaiting"}
 
 
 def timers_sweep(*, now: dt.datetime | None = None, batch: int = BATCH, budget_seconds: float = 0.9) -> int:
@@ -100,8 +101,12 @@ def _expire(walk: Walk, node_id: str, kind: str, runs: list[RunRow]) -> None:
         walk.close_step(node_id, runs, "default")
         walk.leave(node, "default", runs)
         return
-    timeout = plan.race_timeout(node_id)
+    state = STATE_OF_KIND[kind]
+    timeout = plan.race_timeout(node_id, state)
     walk.close_step(node_id, runs, "timeout")
+    if state == "awaiting" and timeout is not None:  # waited at the event/reaction itself
+        walk.leave(timeout[0], "timeout", runs)
+        return
     if timeout is None:
         walk.finish(node_id, runs, "finished")
         return

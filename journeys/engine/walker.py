@@ -28,7 +28,7 @@ from typing import Any
 from django.db import transaction
 
 from journeys.engine import sql
-from journeys.engine.plan import ENTRY_TYPES, Node, Plan
+from journeys.engine.plan import ENTRY_TYPES, LISTENING_TYPES, Node, Plan
 
 logger = logging.getLogger(__name__)
 
@@ -138,9 +138,19 @@ class Walk:
             return
         if record_step and node.type not in ENTRY_TYPES:  # an entry's step is the run itself
             self.step(node, runs, outcome=port)
-        target = self.plan.next_node(node.id, port)
+        self.go(node.id, self.plan.next_node(node.id, port), runs)
+
+    def go(self, from_id: str, target: Node | None, runs: list[RunRow]) -> None:
+        """Into `target`: run it; or, for an event/reaction reached this way, wait at it
+        (`awaiting`, with its own timeout); or, when there is none, the path ends."""
         if target is None:
-            self.finish(node.id, runs, "finished")
+            self.finish(from_id, runs, "finished")
+        elif target.type in LISTENING_TYPES:
+            self.step(target, runs, left=False)
+            timeout = self.plan.race_timeout(target.id, "awaiting")
+            if timeout is not None:
+                self.timer(target.id, "timeout_at", self.now + timeout[1], runs)
+            self.park(target.id, runs, "awaiting")
         else:
             self.arrive(target, runs)
 
@@ -149,7 +159,7 @@ class Walk:
         error = error[:2000]
         if self.plan.next_node(node.id, "error") is not None:
             self.step(node, runs, outcome="error", error=error)
-            self.arrive(self.plan.next_node(node.id, "error"), runs)
+            self.go(node.id, self.plan.next_node(node.id, "error"), runs)
         else:
             self.step(node, runs, outcome="error", error=error)
             self.finish(node.id, runs, "error", error=error)

@@ -27,7 +27,8 @@ class Run(models.Model):
     class State(models.TextChoices):
         MOVING = "", "Moving"  # only inside the transaction that moves it
         WAITING = "waiting", "Waiting"
-        LISTENING = "listening", "Listening"
+        LISTENING = "listening", "Listening"  # for the events/reactions after its node (a race)
+        AWAITING = "awaiting", "Awaiting"  # at an event/reaction reached by a non-default port
 
     # No database-level FK constraints on the engine's high-volume tables: each would cost a
     # deferred trigger check per row at commit (a 20,000-profile batch: 60,000 for runs alone).
@@ -112,7 +113,8 @@ class Timer(models.Model):
 
     class Kind(models.TextChoices):
         WAIT = "wait", "Wait"
-        TIMEOUT = "timeout", "Timeout"
+        TIMEOUT = "timeout", "Timeout"  # of the race after the node (run `listening`)
+        TIMEOUT_AT = "timeout_at", "Timeout at the event"  # of the event/reaction the run is `awaiting` at
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"

@@ -360,3 +360,29 @@ def test_a_new_version_takes_new_entries_while_older_runs_finish_in_theirs():
     timers.timers_sweep(now=timezone.now() + dt.timedelta(hours=2))
     assert Run.objects.get(profile=ana).version_id == v1.id and Run.objects.get(profile=ana).status == "finished"
     assert messages(profile=ana).get().journey_version_id == v1.id
+
+
+def test_an_event_reached_by_another_port_is_awaited_with_its_own_timeout():
+    ana = make_profile("ana@example.com")
+    bob = make_profile("bob@example.com")
+    nodes = [{"id": "c", "type": "condition", "config": {"paths": [
+                 {"label": "Atlanta", "rule": {"field": "profile.city", "op": "eq", "value": "Atlanta"}}]}},
+             {"id": "buy", "type": "event", "config": {"event": "purchase", "timeout": "PT1H"}},
+             {"id": "again", "type": "event", "config": {"event": "purchase"}},
+             {"id": "bought", "type": "message", "config": email("bought")},
+             {"id": "late", "type": "message", "config": email("late")}]
+    make_version(unitary(*nodes, edges=[
+        {"from": "in", "to": "c"}, {"from": "c", "to": "buy", "port": "path-1"},
+        {"from": "buy", "to": "bought"}, {"from": "buy", "to": "late", "port": "timeout"},
+        {"from": "late", "to": "again"}]))
+    now = timezone.now()
+    races.events_received([signup(ana, 1), signup(bob, 2)], now=now)
+    assert set(Run.objects.values_list("node", "state")) == {("buy", "awaiting")}
+    purchase = IncomingEvent(event_id=3, name="purchase", type="unitary", profile_id=bob.id, payload={"product": "Hat"})
+    assert races.events_received([purchase], now=now) == 1
+    assert messages(profile=bob, node_id="bought").count() == 1
+    assert timers.timers_sweep(now=now + dt.timedelta(hours=2)) == 1  # Bob's timeout was cancelled
+    assert messages(profile=ana, node_id="late").count() == 1
+    run = Run.objects.get(profile=ana)
+    assert (run.node, run.state) == ("late", "listening")
+    assert [s["node"] for s in profile_runs(profile_id=ana.id)[0]["steps"]] == ["in", "c", "buy", "late"]
