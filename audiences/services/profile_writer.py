@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 import psycopg
 from django.db import connection
@@ -199,10 +200,13 @@ class PostgresProfileWriter(ProfileWriter):
                     copy.write_row(triple)
 
     @staticmethod
-    def _cursor():
-        """A server-side-binding cursor on Django's connection (same transaction)."""
+    @contextmanager
+    def _cursor() -> Iterator[psycopg.Cursor]:
+        """A server-side-binding cursor on Django's connection (same transaction); database
+        errors come out as Django's (IntegrityError…), like from any ORM call."""
         connection.ensure_connection()
-        return psycopg.Cursor(connection.connection)
+        with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+            yield cursor
 
     @staticmethod
     def _values(row: dict) -> tuple:

@@ -263,3 +263,25 @@ def test_a_failing_subscriber_does_not_stop_the_others():
         profile_changes.unsubscribe(broken)
         profile_changes.unsubscribe(received.append)
     assert received == [[1, 2]]
+
+
+def test_an_identity_created_concurrently_is_retried_as_an_update(writer, monkeypatch):
+    """Two writers may both see an email as new; the one that loses the unique index retries
+    and updates the winner's profile instead of failing or doubling it."""
+    existing = profile_upsert(data={"identities": {"email": "race@example.com"}})
+    stale_once: list[bool] = []
+    for cls in (profile_writer.ProfileWriter, profile_writer.PostgresProfileWriter):
+        real = cls.lookup_identities
+
+        def lookup(self, keys, real=real):
+            if not stale_once:
+                stale_once.append(True)
+                return {}  # as if the other writer had not committed yet
+            return real(self, keys)
+
+        monkeypatch.setattr(cls, "lookup_identities", lookup)
+    outcome = profile_upsert(
+        data={"identities": {"email": "race@example.com"}, "attributes": {"city": "Oslo"}}
+    )
+    assert (outcome.profile_id, outcome.created) == (existing.profile_id, False)
+    assert list(Profile.objects.values_list("city", flat=True)) == ["Oslo"]
