@@ -81,7 +81,7 @@ def start_worker(*, concurrency: int = 2, log_name: str = "worker", extra_env: d
          f"--concurrency={concurrency}", "--without-gossip", "--without-mingle", "--without-heartbeat"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # generous: CI machines can be busy
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"celery worker exited early:\n{log_path.read_text()}")
