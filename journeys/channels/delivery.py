@@ -42,7 +42,7 @@ TABLE = Message._meta.db_table
 LEASE_SECONDS = getattr(settings, "CHANNELS_LEASE_SECONDS", 120)
 # Messages claimed per batch and lanes (threads) per worker process, per channel.
 BATCH_SIZE = {"email": 200, "push": 400, "sms": 200, "action": 100}
-LANES = {"email": 4, "push": 24, "sms": 8, "action": 8}
+LANES = {"email": 8, "push": 24, "sms": 8, "action": 8}
 
 
 @dataclass

@@ -80,7 +80,24 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
             {
                 "done": done,
                 "what": channel_label(message.channel),
+                "who": _masked_address(message),
                 "token": token,
             },
         )
     )
+
+
+def _masked_address(message: Message) -> str:
+    """Who is unsubscribing, recognisable to its owner only: `a••••@example.com`, `•••• 0100`."""
+    if message.channel == "email":
+        address = (
+            message.profile.identities.filter(namespace="email")
+            .values_list("value", flat=True)
+            .first()
+        )
+        if address and "@" in address:
+            local, _, domain = address.partition("@")
+            return f"{local[:1]}••••@{domain}"
+    if message.channel == "sms" and message.profile.phone:
+        return f"•••• {message.profile.phone[-4:]}"
+    return ""

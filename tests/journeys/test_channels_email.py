@@ -222,3 +222,25 @@ def test_fan_out_from_a_select_is_set_based_and_idempotent(smtp_server, make_pro
     assert sorted(m.subject for m in smtp_server.messages) == sorted(
         f"Hello {p.first_name}" for p in profiles
     )
+
+
+@pytest.mark.django_db
+def test_with_the_embedded_email_backend_the_same_document_goes_through_django(
+    settings, make_profile
+):
+    """`make run` uses console:// — the message still renders, is recorded sent, and the
+    document Django's backend gets is the one SMTP would carry."""
+    from django.core import mail
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    mail.outbox = []
+    result = request_email(
+        make_profile(email="ana@example.com", first_name="Ana"),
+        context={"event": {"purchase": {"product": "a hat"}}},
+    )
+    deliver_batch("email")
+    [sent] = mail.outbox
+    document = sent.message()
+    assert document["Subject"] == "Hi Ana" and "ana@example.com" in document["To"]
+    assert "Hello Ana, your a hat." in document.get_body(("plain",)).get_content()
+    assert Message.objects.get(pk=result.message_id).status == "sent"

@@ -110,6 +110,10 @@ def test_unsubscribe_page_works_without_login_and_stops_further_emails(
     unsubscribe = path_of(received.header("List-Unsubscribe").strip().strip("<>"))
     page = client.get(unsubscribe)
     assert page.status_code == 200 and b"Stop receiving emails" in page.content
+    assert (
+        "a••••@example.com" in page.content.decode()
+        and "ana@example.com" not in page.content.decode()
+    )
     message.profile.refresh_from_db()
     assert message.profile.consent_email  # a GET (link scanners) changes nothing
 
