@@ -3,7 +3,13 @@
 {"email": {"subject", "html", "text"}, "push": {"title", "body"}, "sms": {"body"}}
 """
 
+import re
+
 from .base import Activity, Names, SettingsCheck, svg
+
+# `{{ profile.first_name | default('there') }}` reads "{first_name}" on a node card.
+_EXPRESSION = re.compile(r"\{\{\s*([A-Za-z_][\w.]*)[^}]*\}\}")
+_TAG = re.compile(r"\{[%#].*?[%#]\}")
 
 CHANNEL_LABELS = {"email": "Email", "push": "Push", "sms": "SMS"}
 
@@ -46,7 +52,15 @@ class Message(Activity):
             "title"
         )
         text = " + ".join(channels)
-        return f"{text} · {subject}" if subject and text else text
+        if subject and text:
+            return f"{text} · {readable(subject)}"
+        return text
+
+
+def readable(template: str) -> str:
+    """A template as a marketer reads it on a card: expressions become {name}, tags vanish."""
+    text = _EXPRESSION.sub(lambda m: "{" + m.group(1).split(".")[-1] + "}", template)
+    return " ".join(_TAG.sub("", text).split())
 
     @staticmethod
     def channels(config) -> list[str]:

@@ -473,3 +473,25 @@ def test_condition_on_event_fields_of_the_journey(audience):
     rule["all"][0]["field"] = "event.purchase.colour"
     found = problems(document, codes.ERR_CONDITION_RULE)
     assert [p.path for p in found] == ["nodes[7].config.paths[0].rule.all[0].field"]
+
+
+def test_node_summaries_read_well():
+    from journeys import activities
+    from journeys.activities import Names
+
+    message = activities.get("message").summary(
+        {
+            "email": {
+                "subject": "Welcome, {{ profile.first_name | default('there') }}!{% if x %} VIP{% endif %}"
+            },
+            "push": {"body": "x"},
+        },
+        Names(),
+    )
+    assert message == "Email + Push · Welcome, {first_name}! VIP"
+    reaction = activities.get("reaction").summary(
+        {"channel": "email", "reaction": "opened", "timeout": "P1D"}, Names()
+    )
+    assert reaction == "Email opened · timeout 1 day"
+    assert activities.get("split").summary({"weights": [1, 3]}, Names()) == "25% / 75%"
+    assert activities.get("wait").summary({"duration": "PT90M"}, Names()) == "1 h 30 min"
