@@ -366,3 +366,56 @@ def test_editing_a_condition_rule_keeps_the_panel_and_sends_its_errors_to_the_bu
     }
     response = logged_client.post(_url("canvas_node_save", version, "c"), post)
     assert "HX-Reswap" not in response and 'id="rule-c-1"' in response.content.decode()
+
+
+SAVES = {
+    "wait": (
+        {"mode": "duration", "duration__value": "3", "duration__unit": "hours"},
+        {"duration": "PT3H"},
+    ),
+    "split": (
+        {"weights__count": "2", "weights[0]": "70", "weights[1]": "30"},
+        {"weights": [70, 30]},
+    ),
+    "update_profile": (
+        {"attributes.key": ["vip", "score"], "attributes.value": ["true", "42"]},
+        {"attributes": {"vip": True, "score": 42}},
+    ),
+    "end": ({}, {}),
+    "event": (
+        {"event": "purchase", "timeout__on": "1", "timeout__value": "2", "timeout__unit": "days"},
+        {"event": "purchase", "timeout": "P2D"},
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    "type_", ["wait", "split", "update_profile", "end", "event", "action", "jump", "condition"]
+)
+def test_every_activity_panel_renders_and_saves_what_it_shows(logged_client, user, audience, type_):
+    version, _ = journey_create(
+        document=chain(audience.pk, node("m", "message", email=EMAIL)), user=user
+    )
+    logged_client.post(
+        _url("canvas_add", version), {"type": type_, "after": "m", "revision": version.revision}
+    )
+    panel = logged_client.get(_url("canvas_node", version, type_))
+    assert panel.status_code == 200 and f'data-selected-node="{type_}"' in panel.content.decode()
+    if type_ in SAVES:
+        post, expected = SAVES[type_]
+        response = logged_client.post(
+            _url("canvas_node_save", version, type_), {"revision": _fresh(version).revision, **post}
+        )
+        assert response.status_code == 200
+        assert next(n for n in _fresh(version).nodes if n["id"] == type_)["config"] == expected
+
+
+def test_entry_panels_offer_the_configured_audiences_and_events(logged_client, user, audience):
+    for type_, expected in (
+        ("unitary_event", "purchase"),
+        ("audience_qualification", audience.name),
+        ("business_event", audience.name),
+    ):
+        version, _ = journey_create(document=doc([node("e", type_)]), user=user)
+        html = logged_client.get(_url("canvas_node", version, "e")).content.decode()
+        assert expected in html, type_
