@@ -123,6 +123,7 @@ def node_panel(
     problems: list[Problem] | None = None,
     label: str | None = None,
     ui_tab: str = "",
+    drafts: dict[str, str] | None = None,
 ) -> dict[str, Any] | None:
     """Context of `_panel_node.html`; None when the node does not exist."""
     nodes = state.version.definition.get("nodes") or []
@@ -157,6 +158,14 @@ def node_panel(
     if type_ == "message":
         used = [key for key, _ in CHANNEL_TABS if key in config]
         context["channel_tabs"] = CHANNEL_TABS
+        # A channel just unticked keeps its text in the panel: ticking it again restores it.
+        context["drafts"] = {
+            key: {
+                k.split(".", 1)[1]: v for k, v in (drafts or {}).items() if k.startswith(key + ".")
+            }
+            for key, _ in CHANNEL_TABS
+            if key not in config
+        }
         context["ui_tab"] = (
             ui_tab if ui_tab in dict(CHANNEL_TABS) else (used[0] if used else "email")
         )

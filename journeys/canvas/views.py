@@ -180,13 +180,14 @@ def node_save(request, version_id: int, node_id: str):
         return HttpResponse(html, status=422)
     except services.JourneyServiceError as error:
         return _refused(request, error)
+    drafts = {k: v for k, v in request.POST.items() if k.startswith(("email.", "push.", "sms."))}
     state = canvas_state(result.version, user=request.user, report=result.report)
     if (
         node["type"] == "condition"
         and (index := conditions.only_rules_changed(node.get("config") or {}, config)) is not None
     ):
         return _rule_saved(request, state, node_id, index)
-    return _updated(request, state, node_id=node_id, ui_tab=ui_tab, saved=True)
+    return _updated(request, state, node_id=node_id, ui_tab=ui_tab, drafts=drafts, saved=True)
 
 
 def _rule_saved(request, state: CanvasState, node_id: str, index: int) -> HttpResponse:

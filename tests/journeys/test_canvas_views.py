@@ -419,3 +419,39 @@ def test_entry_panels_offer_the_configured_audiences_and_events(logged_client, u
         version, _ = journey_create(document=doc([node("e", type_)]), user=user)
         html = logged_client.get(_url("canvas_node", version, "e")).content.decode()
         assert expected in html, type_
+
+
+def test_unticking_a_channel_keeps_its_text_in_the_panel_and_ticking_it_restores_it(
+    logged_client, seed
+):
+    post = {
+        "revision": seed.revision,
+        "channel.email": "1",
+        "email.subject": "Hello",
+        "email.html": "<p>Hi</p>",
+        "email.text": "Hi",
+        "channel.push": "1",
+        "push.title": "Hi",
+        "push.body": "Push",
+    }
+    unticked = {k: v for k, v in post.items() if k != "channel.email"}
+    response = logged_client.post(_url("canvas_node_save", seed, "first"), unticked)
+    first = next(n for n in _fresh(seed).nodes if n["id"] == "first")
+    assert "email" not in first["config"]  # not sent any more...
+    html = response.content.decode()
+    assert (
+        'name="email.subject" value="Hello"' in html and "Your text is kept" in html
+    )  # ...but not lost
+    retick = {
+        "revision": _fresh(seed).revision,
+        "channel.email": "1",
+        "email.subject": "Hello",
+        "email.html": "<p>Hi</p>",
+        "email.text": "Hi",
+        "channel.push": "1",
+        "push.title": "Hi",
+        "push.body": "Push",
+    }
+    logged_client.post(_url("canvas_node_save", seed, "first"), retick)
+    first = next(n for n in _fresh(seed).nodes if n["id"] == "first")
+    assert first["config"]["email"] == {"subject": "Hello", "html": "<p>Hi</p>", "text": "Hi"}
