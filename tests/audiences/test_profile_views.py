@@ -132,18 +132,18 @@ def test_detail_shows_registered_panels_and_survives_a_broken_one(logged_client,
     def broken_panel(request, profile):
         raise RuntimeError("boom")
 
-    panels.register("Journeys", journeys_panel, order=1)
-    panels.register("Messages", broken_panel, order=2)
-    panels.register("Nothing", lambda request, profile: None)
+    panels.register("Runs (test)", journeys_panel, order=1)
+    panels.register("Broken (test)", broken_panel, order=2)
+    panels.register("Nothing (test)", lambda request, profile: None)
     try:
         html = logged_client.get(f"/profiles/{people['ana']}/").content.decode()
     finally:
-        for title in ("Journeys", "Messages", "Nothing"):
+        for title in ("Runs (test)", "Broken (test)", "Nothing (test)"):
             panels.unregister(title)
-    assert "<h3>Journeys</h3>" in html and "<p>runs of Ana</p>" in html
-    assert "<h3>Messages</h3>" in html and "could not be loaded" in html
-    assert "<h3>Nothing</h3>" not in html
-    assert html.index("<h3>Journeys</h3>") < html.index("<h3>Messages</h3>")
+    assert "<h3>Runs (test)</h3>" in html and "<p>runs of Ana</p>" in html
+    assert "<h3>Broken (test)</h3>" in html and "could not be loaded" in html
+    assert "<h3>Nothing (test)</h3>" not in html
+    assert html.index("<h3>Runs (test)</h3>") < html.index("<h3>Broken (test)</h3>")
 
 
 def test_pages_need_a_login(client, people):
