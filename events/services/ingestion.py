@@ -3,8 +3,9 @@
     results = events_ingest(items=[{"_id": "o-1", "email": "ana@example.com", ...}, ...])
     # [IngestResult(external_id="o-1", status="accepted", matched=["purchase"], reason=None), ...]
 
-Set-based throughout: whatever the batch size, one transaction and a fixed handful of queries
-(fingerprint of the configurations, processed `_id`s, identities, new profiles, events, matches).
+Set-based throughout: whatever the batch size, one transaction and a fixed handful of round
+trips (fingerprint of the configurations; processed `_id`s + known identities; new profiles when
+there are some; events + matches; commit): see `storage`.
 """
 
 from __future__ import annotations
@@ -91,12 +92,11 @@ def events_ingest(
     prepared = [_prepare(raw, catalogue, received_at) for raw in items]
     _mark_batch_duplicates(prepared)
     with transaction.atomic():
-        storage.mark_processed_duplicates(prepared)
-        created_profiles, test_profiles = storage.resolve_profiles(prepared)
-        storage.append_events(prepared, received_at)
+        known = storage.read_state(prepared)
+        created_profiles = storage.resolve_profiles(prepared, known)
+        storage.append(prepared, received_at)
         storage.drop_unused_profiles(created_profiles, prepared)
-        storage.append_matches(prepared)
-        accepted = _accepted_events(prepared, test_profiles)
+        accepted = _accepted_events(prepared, known.test_profiles)
         transaction.on_commit(lambda: publish(accepted))
         if created_profiles:
             storage.announce_new_profiles(created_profiles)
