@@ -158,3 +158,38 @@ def test_the_explorer_shows_outcomes_and_filters(page):
     page.wait_for_url("**status=accepted**")
     assert page.get_by_test_id("event-log").locator("tbody tr").count() == 1
     assert "order-1" in page.get_by_test_id("event-log").inner_text()
+
+
+def test_an_event_used_by_a_live_journey_explains_what_can_change(page):
+    from events.services import event_configuration_create
+    from events.usage import Usage, register_usage_provider, unregister_usage_provider
+
+    config = event_configuration_create(data=purchase_data())
+
+    def provider(ids):
+        return {config.pk: [Usage(label="Multi-channel welcome (live, v2)", live=True)]}
+
+    register_usage_provider(provider)
+    try:
+        page.goto(f"/events/{config.pk}/")
+        notice = page.get_by_test_id("restricted-notice")
+        assert "Multi-channel welcome" in notice.inner_text()
+        assert page.locator("input[name=type][value=business]").is_disabled()
+        assert (
+            page.locator("[data-field-row]")
+            .first.get_by_label("Field path")
+            .get_attribute("readonly")
+            is not None
+        )
+        add_field(page, "store", "string")
+        page.get_by_role("textbox", name="Description").fill("Checkout thank-you page")
+        page.evaluate("window.scrollTo(0, 0)")
+        screenshot(page, "events-edit-restricted")
+        page.get_by_test_id("save-event").click()
+        page.get_by_text("Event “purchase” saved.").wait_for()
+    finally:
+        unregister_usage_provider(provider)
+    config.refresh_from_db()
+    assert config.fields[-1] == {"path": "store", "type": "string", "required": False}
+    assert config.description == "Checkout thank-you page"
+    assert config.condition == purchase_data()["condition"]
