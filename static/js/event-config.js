@@ -15,6 +15,9 @@
     const template = editor.querySelector("[data-field-template]");
     const empty = editor.querySelector("[data-fields-empty]");
 
+    const paletteOf = (fields) => JSON.stringify(fields.filter((f) => f.path).map((f) => [f.path, f.type]));
+    let palette = paletteOf(JSON.parse(value.value || "[]"));
+
     function serialise() {
       const fields = Array.from(rows.querySelectorAll("[data-field-row]")).map((row) => ({
         path: row.querySelector('[data-part="path"]').value.trim(),
@@ -23,9 +26,13 @@
       }));
       const json = JSON.stringify(fields);
       empty.hidden = fields.length > 0;
-      if (json !== value.value) {
-        value.value = json;
-        editor.dispatchEvent(new CustomEvent("fields-change", { bubbles: true, detail: { fields } }));
+      if (json === value.value) return;
+      value.value = json;
+      editor.dispatchEvent(new CustomEvent("fields-change", { bubbles: true, detail: { fields } }));
+      // The condition builder is rebuilt only when the fields it offers change.
+      if (paletteOf(fields) !== palette) {
+        palette = paletteOf(fields);
+        editor.dispatchEvent(new CustomEvent("palette-change", { bubbles: true, detail: { fields } }));
       }
     }
 
@@ -92,6 +99,22 @@
         button.classList.remove("ev-copied");
       }, 1500);
     });
+  });
+
+  /* The rebuilt condition builder starts from the rule as it is when the answer arrives, not as
+   * it was when the request left: edits made meanwhile are kept. */
+  document.addEventListener("htmx:beforeSwap", (event) => {
+    const target = event.detail.target;
+    if (!target || target.id !== "condition-area") return;
+    const current = target.querySelector('input[name="condition"]');
+    if (!current) return;
+    const answer = document.createElement("template");
+    answer.innerHTML = event.detail.serverResponse;
+    const incoming = answer.content.querySelector('input[name="condition"]');
+    if (incoming) {
+      incoming.setAttribute("value", current.value);
+      event.detail.serverResponse = answer.innerHTML;
+    }
   });
 
   document.querySelectorAll("[data-field-editor]").forEach(initFieldEditor);
