@@ -36,7 +36,11 @@ RATE = 20_000
 SWEEP_TIMERS = 100_000
 EVENTS_PER_SECOND = 1_000
 EVENT_SECONDS = 10
-EMAIL = {"subject": "Hi {{ profile.first_name }}", "html": "<p>New collection</p>", "text": "New collection"}
+EMAIL = {
+    "subject": "Hi {{ profile.first_name }}",
+    "html": "<p>New collection</p>",
+    "text": "New collection",
+}
 PUSH = {"title": "New", "body": "Hi {{ profile.first_name }}"}
 
 
@@ -45,20 +49,44 @@ def definition(audience_id: int) -> dict:
     reminder → purchase → thanks."""
     return {
         "nodes": [
-            {"id": "start", "type": "read_audience", "config": {"audience": audience_id, "rate": RATE}},
+            {
+                "id": "start",
+                "type": "read_audience",
+                "config": {"audience": audience_id, "rate": RATE},
+            },
             {"id": "first", "type": "message", "config": {"email": EMAIL, "push": PUSH}},
-            {"id": "push_opened", "type": "reaction", "config": {"action": "first", "channel": "push", "reaction": "opened"}},
-            {"id": "email_opened", "type": "reaction",
-             "config": {"action": "first", "channel": "email", "reaction": "opened", "timeout": "P1D"}},
+            {
+                "id": "push_opened",
+                "type": "reaction",
+                "config": {"action": "first", "channel": "push", "reaction": "opened"},
+            },
+            {
+                "id": "email_opened",
+                "type": "reaction",
+                "config": {
+                    "action": "first",
+                    "channel": "email",
+                    "reaction": "opened",
+                    "timeout": "P1D",
+                },
+            },
             {"id": "reminder", "type": "message", "config": {"email": EMAIL}},
             {"id": "purchase", "type": "event", "config": {"event": "purchase"}},
-            {"id": "thanks", "type": "message", "config": {"push": {"title": "Thank you", "body": "Thanks!"}}},
+            {
+                "id": "thanks",
+                "type": "message",
+                "config": {"push": {"title": "Thank you", "body": "Thanks!"}},
+            },
         ],
         "edges": [
-            {"from": "start", "to": "first"}, {"from": "first", "to": "push_opened"},
-            {"from": "first", "to": "email_opened"}, {"from": "email_opened", "to": "reminder", "port": "timeout"},
-            {"from": "push_opened", "to": "purchase"}, {"from": "email_opened", "to": "purchase"},
-            {"from": "reminder", "to": "purchase"}, {"from": "purchase", "to": "thanks"},
+            {"from": "start", "to": "first"},
+            {"from": "first", "to": "push_opened"},
+            {"from": "first", "to": "email_opened"},
+            {"from": "email_opened", "to": "reminder", "port": "timeout"},
+            {"from": "push_opened", "to": "purchase"},
+            {"from": "email_opened", "to": "purchase"},
+            {"from": "reminder", "to": "purchase"},
+            {"from": "purchase", "to": "thanks"},
         ],
     }
 
@@ -81,8 +109,12 @@ def _publish(audience_id: int):
     from journeys.validation import parse_properties
 
     properties = {"reentrance": {"allowed": False}, "timezone": "UTC"}
-    journey = Journey.objects.create(name="Bench engine", properties=properties, **parse_properties(properties))
-    version = JourneyVersion.objects.create(journey=journey, number=1, status="live", definition=definition(audience_id))
+    journey = Journey.objects.create(
+        name="Bench engine", properties=properties, **parse_properties(properties)
+    )
+    version = JourneyVersion.objects.create(
+        journey=journey, number=1, status="live", definition=definition(audience_id)
+    )
     lifecycle.version_published(version)
     return version
 
@@ -114,7 +146,9 @@ def _read_audience(version) -> tuple[int, float]:
     started = time.perf_counter()
     _in_threads(worker)
     elapsed = time.perf_counter() - started
-    return sum(AudienceRead.objects.filter(version=version).values_list("entered", flat=True)), elapsed
+    return sum(
+        AudienceRead.objects.filter(version=version).values_list("entered", flat=True)
+    ), elapsed
 
 
 def _plain_insert_select() -> tuple[int, float]:
@@ -159,7 +193,9 @@ def _timer_sweep() -> tuple[int, float]:
                 return
 
     started = time.perf_counter()
-    threads = [threading.Thread(target=lambda i=i: (worker(i), connections.close_all())) for i in range(2)]
+    threads = [
+        threading.Thread(target=lambda i=i: (worker(i), connections.close_all())) for i in range(2)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -175,12 +211,32 @@ def _start_worker() -> subprocess.Popen:
     log = open(log_path, "w")  # noqa: SIM115 - closed with the process
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings.test", PYTHONUNBUFFERED="1")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "engine", "--concurrency=2",
-         "--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"],
-        cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "-Q",
+            "engine",
+            "--concurrency=2",
+            "--loglevel=INFO",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        cwd=root,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     deadline = time.monotonic() + 60
-    while " ready." not in log_path.read_text() and time.monotonic() < deadline and proc.poll() is None:
+    while (
+        " ready." not in log_path.read_text()
+        and time.monotonic() < deadline
+        and proc.poll() is None
+    ):
         time.sleep(0.2)
     return proc
 
@@ -194,7 +250,8 @@ def _event_to_step() -> list[float]:
 
     events_demo.load()
     profile_ids = list(
-        Run.objects.filter(node="reminder", state="listening").order_by("id")
+        Run.objects.filter(node="reminder", state="listening")
+        .order_by("id")
         .values_list("profile_id", flat=True)[: EVENTS_PER_SECOND * EVENT_SECONDS]
     )
     app.control.purge()
@@ -204,14 +261,22 @@ def _event_to_step() -> list[float]:
         chunk, period = 50, 50 / EVENTS_PER_SECOND
         started = time.perf_counter()
         for index in range(0, len(profile_ids), chunk):
-            ids = profile_ids[index:index + chunk]
+            ids = profile_ids[index : index + chunk]
             pause = started + (index // chunk) * period - time.perf_counter()
             if pause > 0:
                 time.sleep(pause)
             now = timezone.now()
             sent_at.update(dict.fromkeys(ids, now))
-            events_ingest(items=[{"email": f"bench.p{pid}@example.com", "purchaseMessage": "thank you",
-                                  "product": "Hat"} for pid in ids])
+            events_ingest(
+                items=[
+                    {
+                        "email": f"bench.p{pid}@example.com",
+                        "purchaseMessage": "thank you",
+                        "product": "Hat",
+                    }
+                    for pid in ids
+                ]
+            )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if Step.objects.filter(node="purchase").count() >= len(profile_ids):
@@ -221,14 +286,18 @@ def _event_to_step() -> list[float]:
         worker.terminate()
         worker.wait(30)
     moved = dict(Step.objects.filter(node="purchase").values_list("run__profile_id", "entered_at"))
-    return [(moved[pid] - sent_at[pid]).total_seconds() * 1000 for pid in profile_ids if pid in moved]
+    return [
+        (moved[pid] - sent_at[pid]).total_seconds() * 1000 for pid in profile_ids if pid in moved
+    ]
 
 
 def run(report) -> None:
     from audiences.models import Audience
 
     ensure_profiles(PROFILES)
-    audience, _ = Audience.objects.update_or_create(name=AUDIENCE_NAME, defaults={"rule": AUDIENCE_RULE})
+    audience, _ = Audience.objects.update_or_create(
+        name=AUDIENCE_NAME, defaults={"rule": AUDIENCE_RULE}
+    )
     _reset()
     version = _publish(audience.id)
     entered, read_seconds = _read_audience(version)
@@ -236,12 +305,18 @@ def run(report) -> None:
     plain_rows, plain_seconds = _plain_insert_select()
     report("read_audience_per_s", read_per_s, "profiles/s")
     # shown in percent: the one-decimal figure of a ratio would round to nothing
-    report("read_audience_limit_ratio", 100 * read_per_s / (plain_rows / plain_seconds), "% of a plain INSERT … SELECT")
+    report(
+        "read_audience_limit_ratio",
+        100 * read_per_s / (plain_rows / plain_seconds),
+        "% of a plain INSERT … SELECT",
+    )
     handled, sweep_seconds = _timer_sweep()
     report("timer_sweep_per_s", handled / sweep_seconds, "timers/s")
     latencies = sorted(_event_to_step())
     p95 = latencies[int(len(latencies) * 0.95) - 1] if latencies else float("nan")
     report("event_to_step_p95_ms", p95, "ms")
-    print(f"# engine: {entered} entered in {read_seconds:.1f}s; {handled} timers in {sweep_seconds:.1f}s; plain insert {plain_rows / plain_seconds:.0f} rows/s; "
-          f"{len(latencies)} events moved, median {statistics.median(latencies) if latencies else 0:.0f} ms",
-          file=sys.stderr)
+    print(
+        f"# engine: {entered} entered in {read_seconds:.1f}s; {handled} timers in {sweep_seconds:.1f}s; plain insert {plain_rows / plain_seconds:.0f} rows/s; "
+        f"{len(latencies)} events moved, median {statistics.median(latencies) if latencies else 0:.0f} ms",
+        file=sys.stderr,
+    )

@@ -14,6 +14,8 @@ class JourneysConfig(AppConfig):
         # The engine: its Celery tasks, admin, activity run hooks and subscriptions.
         from journeys.engine import admin as engine_admin  # noqa: F401
         from journeys.engine import runners, subscriptions, tasks  # noqa: F401
+        from journeys.engine.storage import tune_tables
 
+        post_migrate.connect(tune_tables, sender=self)
         runners.install()
         subscriptions.connect()

@@ -34,9 +34,17 @@ PERIODIC_TASKS: list[Periodic] = [
     ),
     # Every second: due timers (waits, race timeouts) and audience-read batches. A tick older
     # than a second is dropped: the next one does the same work.
-    Periodic("engine-tick", "journeys.engine.tick", 1, 1, "Journey engine: timers and audience reads"),
+    Periodic(
+        "engine-tick", "journeys.engine.tick", 1, 1, "Journey engine: timers and audience reads"
+    ),
     # Every minute: 91-day journey timeouts, journey end dates, finished versions.
-    Periodic("engine-expire-runs", "journeys.engine.expire_runs", 60, 60, "Journey engine: timeouts, end dates"),
+    Periodic(
+        "engine-expire-runs",
+        "journeys.engine.expire_runs",
+        60,
+        60,
+        "Journey engine: timeouts, end dates",
+    ),
 ]
 
 

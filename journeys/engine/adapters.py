@@ -21,8 +21,18 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-PROFILE_COLUMNS = ("first_name", "last_name", "city", "birth_year", "timezone", "phone",
-                   "consent_email", "consent_push", "consent_sms", "is_test")
+PROFILE_COLUMNS = (
+    "first_name",
+    "last_name",
+    "city",
+    "birth_year",
+    "timezone",
+    "phone",
+    "consent_email",
+    "consent_push",
+    "consent_sms",
+    "is_test",
+)
 
 
 # --- journey versions --------------------------------------------------------------------------
@@ -87,7 +97,9 @@ def jump_target(journey_id: Any, *, is_test: bool) -> Plan:
 
     status = "test" if is_test else "live"
     version = (
-        JourneyVersion.objects.filter(journey_id=journey_id, status=status).select_related("journey").first()
+        JourneyVersion.objects.filter(journey_id=journey_id, status=status)
+        .select_related("journey")
+        .first()
     )
     if version is None:
         raise LookupError(f"journey {journey_id} has no {status} version to jump into")
@@ -113,8 +125,13 @@ def enqueue_messages(walk: Walk, node: Node, runs: list[RunRow]) -> None:
             for run in runs:
                 outbox.message_request(
                     key=outbox.message_key(run_id=run.id, node_id=node.id, channel=channel),
-                    channel=channel, profile_id=run.profile_id, content_id=content_id, run_id=run.id,
-                    node_id=node.id, journey_version_id=walk.plan.version_id, is_test=walk.plan.is_test,
+                    channel=channel,
+                    profile_id=run.profile_id,
+                    content_id=content_id,
+                    run_id=run.id,
+                    node_id=node.id,
+                    journey_version_id=walk.plan.version_id,
+                    is_test=walk.plan.is_test,
                     context=contexts[run.id] or None,
                 )
             continue
@@ -123,16 +140,30 @@ def enqueue_messages(walk: Walk, node: Node, runs: list[RunRow]) -> None:
             rows_sql = "%s::jsonb FROM unnest(%s::bigint[], %s::bigint[]) AS r(id, pid)"
             rows_params: list[Any] = [sql.json_param(shared) if shared else None]
         else:
-            rows_sql = "r.ctx FROM unnest(%s::bigint[], %s::bigint[], %s::jsonb[]) AS r(id, pid, ctx)"
+            rows_sql = (
+                "r.ctx FROM unnest(%s::bigint[], %s::bigint[], %s::jsonb[]) AS r(id, pid, ctx)"
+            )
             rows_params = []
-        params = [node.id, channel, *rows_params, [run.id for run in runs], [run.profile_id for run in runs]]
+        params = [
+            node.id,
+            channel,
+            *rows_params,
+            [run.id for run in runs],
+            [run.profile_id for run in runs],
+        ]
         if not walk.has_shared_context():
-            params.append([sql.json_param(contexts[run.id]) if contexts[run.id] else None for run in runs])
+            params.append(
+                [sql.json_param(contexts[run.id]) if contexts[run.id] else None for run in runs]
+            )
         outbox.messages_enqueue_from_select(
             sql="SELECT 'run:' || r.id || ':' || %s || ':' || %s AS key, r.pid AS profile_id, r.id AS run_id, "
             f"{rows_sql.replace(' FROM', ' AS context FROM', 1)}",
-            params=params, channel=channel, content_id=content_id, node_id=node.id,
-            journey_version_id=walk.plan.version_id, is_test=walk.plan.is_test,
+            params=params,
+            channel=channel,
+            content_id=content_id,
+            node_id=node.id,
+            journey_version_id=walk.plan.version_id,
+            is_test=walk.plan.is_test,
         )
 
 
@@ -144,9 +175,13 @@ def request_actions(walk: Walk, node: Node, runs: list[RunRow]) -> None:
     for run in runs:
         outbox.action_request(
             key=outbox.message_key(run_id=run.id, node_id=node.id, channel="action"),
-            action=node.config.get("action"), params=node.config.get("params") or {},
-            profile_id=run.profile_id, run_id=run.id, node_id=node.id,
-            journey_version_id=walk.plan.version_id, is_test=walk.plan.is_test,
+            action=node.config.get("action"),
+            params=node.config.get("params") or {},
+            profile_id=run.profile_id,
+            run_id=run.id,
+            node_id=node.id,
+            journey_version_id=walk.plan.version_id,
+            is_test=walk.plan.is_test,
             context=contexts[run.id] or None,
         )
 
@@ -158,12 +193,14 @@ def profile_records(profile_ids: list[int]) -> dict[int, dict[str, Any]]:
     from audiences.models import Identity, Profile
 
     records: dict[int, dict[str, Any]] = {}
-    for row in Profile.objects.filter(id__in=profile_ids).values("id", "attributes", *PROFILE_COLUMNS):
+    for row in Profile.objects.filter(id__in=profile_ids).values(
+        "id", "attributes", *PROFILE_COLUMNS
+    ):
         attributes = row.pop("attributes") or {}
         records[row["id"]] = {**attributes, **row}
-    for profile_id, namespace, value in Identity.objects.filter(profile_id__in=profile_ids).values_list(
-        "profile_id", "namespace", "value"
-    ):
+    for profile_id, namespace, value in Identity.objects.filter(
+        profile_id__in=profile_ids
+    ).values_list("profile_id", "namespace", "value"):
         records.get(profile_id, {}).setdefault(namespace, value)
     return records
 
@@ -183,15 +220,25 @@ def update_profiles(walk: Walk, node: Node, runs: list[RunRow]) -> None:
         rendered = dict(values)
         for key, source in templated.items():
             rendered[key] = render_template(
-                source, {"profile": records.get(run.profile_id, {}), "event": contexts[run.id].get("event", {})}
+                source,
+                {
+                    "profile": records.get(run.profile_id, {}),
+                    "event": contexts[run.id].get("event", {}),
+                },
             )
         profile = Profile.objects.select_for_update().get(pk=run.profile_id)
         for key, value in rendered.items():
             if key in PROFILE_COLUMNS and key != "is_test":
                 field = Profile._meta.get_field(key)
                 try:
-                    setattr(profile, key, field.to_python(value) if value not in (None, "") else field.get_default())
-                    field.run_validators(getattr(profile, key)) if getattr(profile, key) is not None else None
+                    setattr(
+                        profile,
+                        key,
+                        field.to_python(value) if value not in (None, "") else field.get_default(),
+                    )
+                    field.run_validators(getattr(profile, key)) if getattr(
+                        profile, key
+                    ) is not None else None
                 except ValidationError as exc:
                     raise ValueError(f"{key}: {'; '.join(exc.messages)}") from None
             else:

@@ -32,12 +32,37 @@ class TimerInline(admin.TabularInline):
 
 @admin.register(Run)
 class RunAdmin(admin.ModelAdmin):
-    list_display = ("id", "profile", "journey", "version", "status", "node", "state", "is_test", "entered_at", "ended_at")
+    list_display = (
+        "id",
+        "profile",
+        "journey",
+        "version",
+        "status",
+        "node",
+        "state",
+        "is_test",
+        "entered_at",
+        "ended_at",
+    )
     list_filter = ("status", "state", "is_test")
     search_fields = ("=id", "=profile__id", "profile__identities__value", "node")
     raw_id_fields = ("profile", "journey", "version")
-    readonly_fields = ("journey", "version", "profile", "status", "node", "state", "context", "is_test", "revision",
-                       "entered_at", "updated_at", "ended_at", "error", "exit_reason")
+    readonly_fields = (
+        "journey",
+        "version",
+        "profile",
+        "status",
+        "node",
+        "state",
+        "context",
+        "is_test",
+        "revision",
+        "entered_at",
+        "updated_at",
+        "ended_at",
+        "error",
+        "exit_reason",
+    )
     inlines = [StepInline, TimerInline]
     list_select_related = ("profile", "journey", "version")
     show_full_result_count = False
@@ -56,7 +81,18 @@ class TimerAdmin(admin.ModelAdmin):
 
 @admin.register(AudienceRead)
 class AudienceReadAdmin(admin.ModelAdmin):
-    list_display = ("id", "version", "key", "audience", "rate", "status", "entered", "discarded", "next_batch_at", "finished_at")
+    list_display = (
+        "id",
+        "version",
+        "key",
+        "audience",
+        "rate",
+        "status",
+        "entered",
+        "discarded",
+        "next_batch_at",
+        "finished_at",
+    )
     list_filter = ("status", "is_test")
     raw_id_fields = ("version", "audience")
 

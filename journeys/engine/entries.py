@@ -31,7 +31,10 @@ SHARD_RATE = 10_000  # profiles/s one worker enters comfortably; above it a read
 
 
 def enter_profiles(
-    *, plan: Plan, profile_ids: Sequence[int], context: dict[str, Any] | None = None,
+    *,
+    plan: Plan,
+    profile_ids: Sequence[int],
+    context: dict[str, Any] | None = None,
     now: dt.datetime | None = None,
 ) -> int:
     """Enter `profile_ids` into `plan`'s version; returns how many entered. Refused entries
@@ -57,7 +60,9 @@ def enter_profiles(
         except IntegrityError:
             if attempt == 2:
                 raise
-            logger.info("entry batch of version %s met a concurrent entry; retrying", plan.version_id)
+            logger.info(
+                "entry batch of version %s met a concurrent entry; retrying", plan.version_id
+            )
     return 0
 
 
@@ -97,13 +102,22 @@ def _acceptable(plan: Plan, ids: list[int], now: dt.datetime) -> list[int]:
     if not plan.reentrance_allowed:
         earlier, earlier_params = "TRUE", []
     else:
-        earlier, earlier_params = "(r.status = 'active' OR r.ended_at > %s)", [now - plan.reentrance_wait]
-    test_filter = f"AND EXISTS (SELECT 1 FROM {profile_t} p WHERE p.id = ids.id AND p.is_test)" if plan.is_test else ""
+        earlier, earlier_params = (
+            "(r.status = 'active' OR r.ended_at > %s)",
+            [now - plan.reentrance_wait],
+        )
+    test_filter = (
+        f"AND EXISTS (SELECT 1 FROM {profile_t} p WHERE p.id = ids.id AND p.is_test)"
+        if plan.is_test
+        else ""
+    )
     statement = (
         f"SELECT ids.id FROM {sql.ids_table()} WHERE NOT EXISTS (SELECT 1 FROM {run_t} r "
         f"WHERE r.profile_id = ids.id AND r.journey_id = %s AND r.is_test = %s AND {earlier}) {test_filter}"
     )
-    rows = sql.fetch(statement, [sql.ids_param(ids), plan.journey_id, plan.is_test, *earlier_params])
+    rows = sql.fetch(
+        statement, [sql.ids_param(ids), plan.journey_id, plan.is_test, *earlier_params]
+    )
     return [row[0] for row in rows]
 
 
@@ -115,13 +129,19 @@ def _discard_reasons(plan: Plan, refused: list[int]) -> dict[str, int]:
     reasons: dict[str, int] = {}
     remaining = set(refused)
     if plan.is_test:
-        not_test = set(Profile.objects.filter(id__in=remaining, is_test=False).values_list("id", flat=True))
+        not_test = set(
+            Profile.objects.filter(id__in=remaining, is_test=False).values_list("id", flat=True)
+        )
         if not_test:
             reasons["not_a_test_profile"] = len(not_test)
             remaining -= not_test
     inside = set(
-        Run.objects.filter(journey_id=plan.journey_id, is_test=plan.is_test, status="active", profile_id__in=remaining)
-        .values_list("profile_id", flat=True)
+        Run.objects.filter(
+            journey_id=plan.journey_id,
+            is_test=plan.is_test,
+            status="active",
+            profile_id__in=remaining,
+        ).values_list("profile_id", flat=True)
     )
     if inside:
         reasons["already_in_journey"] = len(inside)
@@ -149,7 +169,12 @@ def count_discards(plan: Plan, reasons: dict[str, int], now: dt.datetime) -> Non
 
 # --- audience reads ---------------------------------------------------------------------------
 def audience_read_create(
-    *, plan: Plan, audience_id: int, key: str, rate: int | None = None, start_at: dt.datetime | None = None,
+    *,
+    plan: Plan,
+    audience_id: int,
+    key: str,
+    rate: int | None = None,
+    start_at: dt.datetime | None = None,
     context: dict[str, Any] | None = None,
 ) -> bool:
     """Schedule one reading of `audience_id` into the version (once per `key`); the beat's
@@ -163,14 +188,23 @@ def audience_read_create(
     shards = max(1, -(-rate // SHARD_RATE))
     try:
         with transaction.atomic():
-            AudienceRead.objects.bulk_create([
-                AudienceRead(
-                    version_id=plan.version_id, key=key[:100], shard=shard, shards=shards, audience_id=audience_id,
-                    rate=rate // shards + (1 if shard < rate % shards else 0), context=context or {},
-                    is_test=plan.is_test, next_batch_at=start_at or now, created_at=now,
-                )
-                for shard in range(shards)
-            ])
+            AudienceRead.objects.bulk_create(
+                [
+                    AudienceRead(
+                        version_id=plan.version_id,
+                        key=key[:100],
+                        shard=shard,
+                        shards=shards,
+                        audience_id=audience_id,
+                        rate=rate // shards + (1 if shard < rate % shards else 0),
+                        context=context or {},
+                        is_test=plan.is_test,
+                        next_batch_at=start_at or now,
+                        created_at=now,
+                    )
+                    for shard in range(shards)
+                ]
+            )
     except IntegrityError:  # that occurrence was already scheduled
         return False
     return True
@@ -211,22 +245,43 @@ def audience_read_batch(*, now: dt.datetime | None = None) -> int | None:
             read.save(update_fields=["status", "finished_at"])
             return 0
         ids = audience_member_ids(
-            read.audience.rule, after=read.cursor, limit=read.rate, test_only=plan.is_test,
+            read.audience.rule,
+            after=read.cursor,
+            limit=read.rate,
+            test_only=plan.is_test,
             shard=(read.shard, read.shards),
         )
-        entered = enter_profiles(plan=plan, profile_ids=ids, context=read.context, now=now) if ids else 0
+        entered = (
+            enter_profiles(plan=plan, profile_ids=ids, context=read.context, now=now) if ids else 0
+        )
         read.cursor = ids[-1] if ids else read.cursor
         read.entered += entered
         read.discarded += len(ids) - entered
-        read.next_batch_at = max(read.next_batch_at + dt.timedelta(seconds=1), now + dt.timedelta(seconds=0.9))
+        read.next_batch_at = max(
+            read.next_batch_at + dt.timedelta(seconds=1), now + dt.timedelta(seconds=0.9)
+        )
         if len(ids) < read.rate:
             read.status, read.finished_at = AudienceRead.Status.DONE, now
-        read.save(update_fields=["cursor", "entered", "discarded", "next_batch_at", "status", "finished_at"])
+        read.save(
+            update_fields=[
+                "cursor",
+                "entered",
+                "discarded",
+                "next_batch_at",
+                "status",
+                "finished_at",
+            ]
+        )
     return entered
 
 
 def audience_member_ids(
-    rule: Any, *, after: int = 0, limit: int, test_only: bool = False, shard: tuple[int, int] = (0, 1)
+    rule: Any,
+    *,
+    after: int = 0,
+    limit: int,
+    test_only: bool = False,
+    shard: tuple[int, int] = (0, 1),
 ) -> list[int]:
     """The next `limit` member ids of a rule after `after`, in id order (SQL from the rule);
     with `shard=(k, n)` only those with id % n == k."""

@@ -13,7 +13,9 @@ def profile_runs(*, profile_id: int, limit: int = 20) -> list[dict[str, Any]]:
     from journeys.models import Run, Step
 
     runs = list(
-        Run.objects.filter(profile_id=profile_id).select_related("journey", "version").order_by("-entered_at", "-id")[:limit]
+        Run.objects.filter(profile_id=profile_id)
+        .select_related("journey", "version")
+        .order_by("-entered_at", "-id")[:limit]
     )
     steps: dict[int, list[Step]] = {}
     for step in Step.objects.filter(run_id__in=[run.id for run in runs]).order_by("id"):
@@ -36,9 +38,16 @@ def run_summary(run: Any, steps: list[Any]) -> dict[str, Any]:
         "error": run.error,
         "exit_reason": run.exit_reason,
         "context": run.context,
-        "steps": _entry_step(run, steps) + [
-            {"node": s.node, "type": s.node_type, "entered_at": s.entered_at, "left_at": s.left_at,
-             "outcome": s.outcome, "error": s.error}
+        "steps": _entry_step(run, steps)
+        + [
+            {
+                "node": s.node,
+                "type": s.node_type,
+                "entered_at": s.entered_at,
+                "left_at": s.left_at,
+                "outcome": s.outcome,
+                "error": s.error,
+            }
             for s in steps
         ],
     }
@@ -50,21 +59,35 @@ def _entry_step(run: Any, steps: list[Any]) -> list[dict[str, Any]]:
     entry = _entry_node(run.version.definition)
     if entry is None or (steps and steps[0].node == entry["id"]):
         return []
-    return [{"node": entry["id"], "type": entry["type"], "entered_at": run.entered_at,
-             "left_at": run.entered_at, "outcome": "default", "error": ""}]
+    return [
+        {
+            "node": entry["id"],
+            "type": entry["type"],
+            "entered_at": run.entered_at,
+            "left_at": run.entered_at,
+            "outcome": "default",
+            "error": "",
+        }
+    ]
 
 
 def _entry_node(definition: dict[str, Any]) -> dict[str, Any] | None:
     from journeys.engine.plan import ENTRY_TYPES
 
-    return next((n for n in (definition or {}).get("nodes", []) if n.get("type") in ENTRY_TYPES), None)
+    return next(
+        (n for n in (definition or {}).get("nodes", []) if n.get("type") in ENTRY_TYPES), None
+    )
 
 
 def test_run(*, version_id: int, profile_id: int) -> dict[str, Any] | None:
     """The latest test run of a profile in a version, with steps (test mode's log)."""
     from journeys.models import Run
 
-    run = Run.objects.filter(version_id=version_id, profile_id=profile_id, is_test=True).order_by("-id").first()
+    run = (
+        Run.objects.filter(version_id=version_id, profile_id=profile_id, is_test=True)
+        .order_by("-id")
+        .first()
+    )
     if run is None:
         return None
     return run_summary(run, list(run.steps.order_by("id")))
@@ -85,18 +108,29 @@ def version_counts(*, version_id: int, is_test: bool = False) -> dict[str, Any]:
     per_node = (
         Step.objects.filter(version_id=version_id, run__is_test=is_test)
         .values("node")
-        .annotate(entered=Count("id"), exited=Count("id", filter=Q(left_at__isnull=False)),
-                  errors=Count("id", filter=~Q(error="")))
+        .annotate(
+            entered=Count("id"),
+            exited=Count("id", filter=Q(left_at__isnull=False)),
+            errors=Count("id", filter=~Q(error="")),
+        )
     )
     for row in per_node:
-        nodes[row["node"]] = {"entered": row["entered"], "exited": row["exited"], "errors": row["errors"]}
+        nodes[row["node"]] = {
+            "entered": row["entered"],
+            "exited": row["exited"],
+            "errors": row["errors"],
+        }
     from journeys.models import JourneyVersion
 
-    entry = _entry_node(JourneyVersion.objects.values_list("definition", flat=True).get(pk=version_id))
+    entry = _entry_node(
+        JourneyVersion.objects.values_list("definition", flat=True).get(pk=version_id)
+    )
     if entry is not None and entry["id"] not in nodes:  # left at once: counted from the runs
         nodes[entry["id"]] = {"entered": runs["entered"], "exited": runs["entered"], "errors": 0}
     discarded = sum(
-        EntryDiscard.objects.filter(version_id=version_id, is_test=is_test).values_list("count", flat=True)
+        EntryDiscard.objects.filter(version_id=version_id, is_test=is_test).values_list(
+            "count", flat=True
+        )
     )
     return {**runs, "discarded": discarded, "nodes": nodes}
 
@@ -104,7 +138,11 @@ def version_counts(*, version_id: int, is_test: bool = False) -> dict[str, Any]:
 def discard_reasons(*, version_id: int, is_test: bool = False) -> dict[str, int]:
     from journeys.models import EntryDiscard
 
-    return dict(EntryDiscard.objects.filter(version_id=version_id, is_test=is_test).values_list("reason", "count"))
+    return dict(
+        EntryDiscard.objects.filter(version_id=version_id, is_test=is_test).values_list(
+            "reason", "count"
+        )
+    )
 
 
 def render_profile_panel(request: Any, profile: Any) -> str:
@@ -112,5 +150,7 @@ def render_profile_panel(request: Any, profile: Any) -> str:
     from django.template.loader import render_to_string
 
     return render_to_string(
-        "journeys/engine/profile_panel.html", {"runs": profile_runs(profile_id=profile.pk)}, request=request
+        "journeys/engine/profile_panel.html",
+        {"runs": profile_runs(profile_id=profile.pk)},
+        request=request,
     )

@@ -29,7 +29,15 @@ if TYPE_CHECKING:
     from journeys.models import JourneyVersion
 
 SCHEDULE_TASK = "journeys.engine.read_audience_occurrence"
-WEEKDAY_NUMBERS = {"sun": "0", "mon": "1", "tue": "2", "wed": "3", "thu": "4", "fri": "5", "sat": "6"}
+WEEKDAY_NUMBERS = {
+    "sun": "0",
+    "mon": "1",
+    "tue": "2",
+    "wed": "3",
+    "thu": "4",
+    "fri": "5",
+    "sat": "6",
+}
 
 
 def version_published(version: JourneyVersion, *, replaced: JourneyVersion | None = None) -> None:
@@ -94,7 +102,10 @@ def _schedule_reads(plan: Plan, config: dict[str, Any]) -> None:
     if schedule.get("type", "once") == "once":
         at = _instant(schedule.get("at"), plan)
         entries.audience_read_create(
-            plan=plan, audience_id=audience, rate=rate, start_at=at,
+            plan=plan,
+            audience_id=audience,
+            rate=rate,
+            start_at=at,
             key=f"at:{at.isoformat()}" if at else "once",
         )
         return
@@ -111,18 +122,26 @@ def create_schedule(plan: Plan, schedule: dict[str, Any]) -> None:
 
     hour, _, minute = (schedule.get("time") or "09:00").partition(":")
     crontab, _ = CrontabSchedule.objects.get_or_create(
-        minute=str(int(minute or 0)), hour=str(int(hour or 0)),
-        day_of_week=WEEKDAY_NUMBERS.get(schedule.get("weekday", ""), "*") if schedule["type"] == "weekly" else "*",
+        minute=str(int(minute or 0)),
+        hour=str(int(hour or 0)),
+        day_of_week=WEEKDAY_NUMBERS.get(schedule.get("weekday", ""), "*")
+        if schedule["type"] == "weekly"
+        else "*",
         day_of_month=str(schedule.get("day", 1)) if schedule["type"] == "monthly" else "*",
-        month_of_year="*", timezone=str(plan.timezone),
+        month_of_year="*",
+        timezone=str(plan.timezone),
     )
     PeriodicTask.objects.update_or_create(
         name=schedule_name(plan.journey_id),
         defaults={
-            "task": SCHEDULE_TASK, "crontab": crontab, "interval": None,
+            "task": SCHEDULE_TASK,
+            "crontab": crontab,
+            "interval": None,
             "kwargs": json.dumps({"version_id": plan.version_id}),
-            "start_time": _instant(schedule.get("start"), plan), "expires": _instant(schedule.get("end"), plan),
-            "enabled": True, "expire_seconds": 3600,
+            "start_time": _instant(schedule.get("start"), plan),
+            "expires": _instant(schedule.get("end"), plan),
+            "enabled": True,
+            "expire_seconds": 3600,
             "description": f"Read audience of journey {plan.journey_id} (version {plan.version_id})",
         },
     )
@@ -144,7 +163,9 @@ def read_audience_occurrence(*, version_id: int, now: dt.datetime | None = None)
         return False
     config = plan.entry.config
     return entries.audience_read_create(
-        plan=plan, audience_id=int(config["audience"]), rate=config.get("rate"),
+        plan=plan,
+        audience_id=int(config["audience"]),
+        rate=config.get("rate"),
         key=f"schedule:{now.replace(second=0, microsecond=0).isoformat()}",
     )
 

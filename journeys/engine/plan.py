@@ -14,7 +14,9 @@ from journeys.durations import parse_duration, parse_instant
 from journeys.guardrails import DEFAULT_REENTRANCE_WAIT, JOURNEY_TIMEOUT
 
 LISTENING_TYPES = frozenset({"event", "reaction"})
-ENTRY_TYPES = frozenset({"read_audience", "unitary_event", "audience_qualification", "business_event"})
+ENTRY_TYPES = frozenset(
+    {"read_audience", "unitary_event", "audience_qualification", "business_event"}
+)
 __all__ = ["JOURNEY_TIMEOUT", "Node", "Plan", "plan_for", "plan_from_definition"]
 
 
@@ -65,7 +67,9 @@ class Plan:
             return [node] if node is not None and node.type in LISTENING_TYPES else []
         return self.listeners(node_id)
 
-    def race_timeout(self, node_id: str, state: str = "listening") -> tuple[Node, dt.timedelta] | None:
+    def race_timeout(
+        self, node_id: str, state: str = "listening"
+    ) -> tuple[Node, dt.timedelta] | None:
         """The one timeout of the race at `node_id`: (the listener carrying it, duration)."""
         for listener in self.race(node_id, state):
             delta = parse_duration(listener.config.get("timeout"))
@@ -148,8 +152,13 @@ def _instant_in(value: Any, tz: dt.tzinfo) -> dt.datetime | None:
 
 
 def plan_from_definition(
-    definition: dict[str, Any], *, version_id: int, journey_id: int, status: str,
-    properties: dict[str, Any] | None = None, test_wait_seconds: float | None = None,
+    definition: dict[str, Any],
+    *,
+    version_id: int,
+    journey_id: int,
+    status: str,
+    properties: dict[str, Any] | None = None,
+    test_wait_seconds: float | None = None,
 ) -> Plan:
     nodes = {
         str(item["id"]): Node(str(item["id"]), str(item["type"]), dict(item.get("config") or {}))
@@ -161,8 +170,14 @@ def plan_from_definition(
         if str(edge["to"]) in nodes:
             edges.setdefault(key, []).append(str(edge["to"]))
     return Plan(
-        version_id=version_id, journey_id=journey_id, status=status, nodes=nodes, edges=edges,
-        properties=dict(properties if properties is not None else definition.get("properties") or {}),
+        version_id=version_id,
+        journey_id=journey_id,
+        status=status,
+        nodes=nodes,
+        edges=edges,
+        properties=dict(
+            properties if properties is not None else definition.get("properties") or {}
+        ),
         test_wait_seconds=test_wait_seconds,
     )
 

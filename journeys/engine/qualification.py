@@ -41,12 +41,18 @@ def profiles_changed(profile_ids: Sequence[int], *, now: dt.datetime | None = No
             leaving = plan.entry.config.get("behavior", "enter") == "exit"
             who = left if leaving else joined
             if who:
-                context = {"entry": {"audience": audience_id, "behavior": "exit" if leaving else "enter"}}
-                started += entries.enter_profiles(plan=plan, profile_ids=who, context=context, now=now)
+                context = {
+                    "entry": {"audience": audience_id, "behavior": "exit" if leaving else "enter"}
+                }
+                started += entries.enter_profiles(
+                    plan=plan, profile_ids=who, context=context, now=now
+                )
     return started
 
 
-def membership_changes(audience_id: int, profile_ids: list[int], *, now: dt.datetime) -> tuple[list[int], list[int]]:
+def membership_changes(
+    audience_id: int, profile_ids: list[int], *, now: dt.datetime
+) -> tuple[list[int], list[int]]:
     """(joined, left) among `profile_ids` since last seen, stored as seen now."""
     from audiences.models import Audience, Profile
     from audiences.rules import PROFILE_FIELDS, rule_to_q
@@ -56,21 +62,36 @@ def membership_changes(audience_id: int, profile_ids: list[int], *, now: dt.date
     if audience is None:
         return [], []
     members = list(
-        Profile.objects.filter(rule_to_q(audience.rule, fields=PROFILE_FIELDS), id__in=profile_ids)
-        .values_list("id", flat=True)
+        Profile.objects.filter(
+            rule_to_q(audience.rule, fields=PROFILE_FIELDS), id__in=profile_ids
+        ).values_list("id", flat=True)
     )
     outsiders = sorted(set(profile_ids) - set(members))
     table = sql.table(AudienceMembership)
     with transaction.atomic():
-        joined = [row[0] for row in sql.fetch(
-            f"INSERT INTO {table} (audience_id, profile_id, since) SELECT %s, ids.id, %s FROM {sql.ids_table()} WHERE 1 = 1 "
-            "ON CONFLICT (audience_id, profile_id) DO NOTHING RETURNING profile_id",
-            [audience_id, now, sql.ids_param(members)],
-        )] if members else []
-        left = [row[0] for row in sql.fetch(
-            f"DELETE FROM {table} WHERE audience_id = %s AND {sql.in_ids('profile_id')} RETURNING profile_id",
-            [audience_id, sql.ids_param(outsiders)],
-        )] if outsiders else []
+        joined = (
+            [
+                row[0]
+                for row in sql.fetch(
+                    f"INSERT INTO {table} (audience_id, profile_id, since) SELECT %s, ids.id, %s FROM {sql.ids_table()} WHERE 1 = 1 "
+                    "ON CONFLICT (audience_id, profile_id) DO NOTHING RETURNING profile_id",
+                    [audience_id, now, sql.ids_param(members)],
+                )
+            ]
+            if members
+            else []
+        )
+        left = (
+            [
+                row[0]
+                for row in sql.fetch(
+                    f"DELETE FROM {table} WHERE audience_id = %s AND {sql.in_ids('profile_id')} RETURNING profile_id",
+                    [audience_id, sql.ids_param(outsiders)],
+                )
+            ]
+            if outsiders
+            else []
+        )
     return joined, left
 
 

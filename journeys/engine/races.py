@@ -48,7 +48,11 @@ def events_received(events: Iterable[IncomingEvent], *, now: dt.datetime | None 
     if not events:
         return 0
     now = now or timezone.now()
-    plans = [plan for plan in adapters.entry_versions() if plan.entry.type in ("unitary_event", "business_event")]
+    plans = [
+        plan
+        for plan in adapters.entry_versions()
+        if plan.entry.type in ("unitary_event", "business_event")
+    ]
     touched = move_listening_runs(events, now=now)
     for event in events:
         if event.type == "business":
@@ -58,9 +62,13 @@ def events_received(events: Iterable[IncomingEvent], *, now: dt.datetime | None 
             continue
         for plan in plans:
             if plan.entry.type == "unitary_event" and plan.entry.config.get("event") == event.name:
-                context = {"entry": {"event": event.name, "event_id": event.event_id},
-                           "event": {event.name: event.payload}}
-                touched += entries.enter_profiles(plan=plan, profile_ids=[event.profile_id], context=context, now=now)
+                context = {
+                    "entry": {"event": event.name, "event_id": event.event_id},
+                    "event": {event.name: event.payload},
+                }
+                touched += entries.enter_profiles(
+                    plan=plan, profile_ids=[event.profile_id], context=context, now=now
+                )
     return touched
 
 
@@ -71,14 +79,26 @@ def _business_event(event: IncomingEvent, plans: list[Plan]) -> None:
         if entry.type != "business_event" or entry.config.get("event") != event.name:
             continue
         reader = plan.next_node(entry.id)
-        audience = entry.config.get("audience") or (reader.config.get("audience") if reader else None)
+        audience = entry.config.get("audience") or (
+            reader.config.get("audience") if reader else None
+        )
         if audience is None:
             logger.warning("business-event journey version %s has no audience", plan.version_id)
             continue
-        rate = reader.config.get("rate") if reader is not None and reader.type == "read_audience" else None
+        rate = (
+            reader.config.get("rate")
+            if reader is not None and reader.type == "read_audience"
+            else None
+        )
         entries.audience_read_create(
-            plan=plan, audience_id=int(audience), key=f"event:{event.event_id}", rate=rate,
-            context={"entry": {"event": event.name, "event_id": event.event_id}, "event": {event.name: event.payload}},
+            plan=plan,
+            audience_id=int(audience),
+            key=f"event:{event.event_id}",
+            rate=rate,
+            context={
+                "entry": {"event": event.name, "event_id": event.event_id},
+                "event": {event.name: event.payload},
+            },
         )
 
 
@@ -100,24 +120,34 @@ def move_listening_runs(events: Iterable[IncomingEvent], *, now: dt.datetime) ->
     groups: dict[tuple[int, str, str, str], list[tuple[int, IncomingEvent]]] = defaultdict(list)
     for run_id, profile_id, version_id, node_id, state in candidates:
         plan = adapters.plan_by_version_id(version_id)
-        waiting = {n.config.get("event"): n for n in reversed(plan.race(node_id, state)) if n.type == "event"}
+        waiting = {
+            n.config.get("event"): n
+            for n in reversed(plan.race(node_id, state))
+            if n.type == "event"
+        }
         event = next((e for e in by_profile[profile_id] if e.name in waiting), None)
         if event is not None:
             groups[(version_id, node_id, state, waiting[event.name].id)].append((run_id, event))
     moved = 0
     for (version_id, node_id, state, winner_id), won in groups.items():
         plan = adapters.plan_by_version_id(version_id)
-        moved += win_races(plan, at=node_id, state=state, winner=plan.nodes[winner_id], won=won, now=now)
+        moved += win_races(
+            plan, at=node_id, state=state, winner=plan.nodes[winner_id], won=won, now=now
+        )
     return moved
 
 
 # --- reactions --------------------------------------------------------------------------------
-def reaction_received(*, run_id: int, node_id: str, channel: str, kind: str, now: dt.datetime | None = None) -> int:
+def reaction_received(
+    *, run_id: int, node_id: str, channel: str, kind: str, now: dt.datetime | None = None
+) -> int:
     """The first open/click of a message this run was sent at `node_id`, on `channel`."""
     return reactions_received([(run_id, node_id, channel, kind)], now=now)
 
 
-def reactions_received(reactions: Iterable[tuple[int, str, str, str]], *, now: dt.datetime | None = None) -> int:
+def reactions_received(
+    reactions: Iterable[tuple[int, str, str, str]], *, now: dt.datetime | None = None
+) -> int:
     """First opens/clicks `(run_id, message node, channel, kind)`: each run listening for the
     matching reaction (that message, that channel, that kind) wins it, set-based."""
     from journeys.models import Run
@@ -137,7 +167,12 @@ def reactions_received(reactions: Iterable[tuple[int, str, str, str]], *, now: d
         version_id, at, state = runs[run_id]
         plan = adapters.plan_by_version_id(version_id)
         winner = next(
-            (n for n in plan.race(at, state) if _reaction_matches(n, at, message_node, channel, kind)), None
+            (
+                n
+                for n in plan.race(at, state)
+                if _reaction_matches(n, at, message_node, channel, kind)
+            ),
+            None,
         )
         if winner is not None:
             groups[(version_id, at, state, winner.id)].append((run_id, None))
@@ -161,7 +196,12 @@ def _reaction_matches(listener: Node, at: str, message_node: str, channel: str, 
 
 # --- winning ------------------------------------------------------------------------------------
 def win_races(
-    plan: Plan, *, at: str, winner: Node, won: list[tuple[int, IncomingEvent | None]], now: dt.datetime,
+    plan: Plan,
+    *,
+    at: str,
+    winner: Node,
+    won: list[tuple[int, IncomingEvent | None]],
+    now: dt.datetime,
     state: str = "listening",
 ) -> int:
     """Move runs listening at `at` through `winner`, in one transaction: a conditional UPDATE
@@ -176,12 +216,16 @@ def win_races(
     if name is None:
         context_sql, context_params = "context", []
     elif sql.is_sqlite():
-        context_sql = ("json_set(context, '$.event', json_patch(COALESCE(json_extract(context, '$.event'), '{}'), "
-                       "json_object(%s, json(t.val))))")
+        context_sql = (
+            "json_set(context, '$.event', json_patch(COALESCE(json_extract(context, '$.event'), '{}'), "
+            "json_object(%s, json(t.val))))"
+        )
         context_params = [name]
     else:
-        context_sql = ("jsonb_set(context, '{event}', COALESCE(context->'event', '{}'::jsonb) || "
-                       "jsonb_build_object(%s::text, t.val::jsonb))")
+        context_sql = (
+            "jsonb_set(context, '{event}', COALESCE(context->'event', '{}'::jsonb) || "
+            "jsonb_build_object(%s::text, t.val::jsonb))"
+        )
         context_params = [name]
     with transaction.atomic():
         claimed = sql.fetch(
@@ -200,7 +244,9 @@ def win_races(
             [sql.ids_param(ids), at],
         )
         rows = [RunRow(run_id, profile_id) for run_id, profile_id, _ in claimed]
-        walk = Walk(plan, now=now, contexts={run_id: _as_dict(context) for run_id, _, context in claimed})
+        walk = Walk(
+            plan, now=now, contexts={run_id: _as_dict(context) for run_id, _, context in claimed}
+        )
         if state == "awaiting":  # the run waited at the winner itself: its step closes
             walk.close_step(at, rows, "default")
         else:

@@ -81,7 +81,10 @@ def run_condition(walk: Walk, node: Node, runs: list[RunRow]) -> list[Outcome]:
     contexts = walk.contexts(runs)
     groups: dict[str, list[RunRow]] = defaultdict(list)
     for run in runs:
-        record = {"profile": profiles.get(run.profile_id, {}), "event": contexts[run.id].get("event", {})}
+        record = {
+            "profile": profiles.get(run.profile_id, {}),
+            "event": contexts[run.id].get("event", {}),
+        }
         port = "other"
         for index, path in enumerate(paths, start=1):
             rule = path.get("rule") or {}
@@ -152,7 +155,9 @@ def run_jump(walk: Walk, node: Node, runs: list[RunRow]) -> list[Outcome]:
     target = adapters.jump_target(node.config.get("journey"), is_test=walk.plan.is_test)
     contexts = walk.contexts(runs)
     for run in runs:
-        entries.enter_profiles(plan=target, profile_ids=[run.profile_id], context=contexts[run.id], now=walk.now)
+        entries.enter_profiles(
+            plan=target, profile_ids=[run.profile_id], context=contexts[run.id], now=walk.now
+        )
     return [Outcome("default", runs)]
 
 

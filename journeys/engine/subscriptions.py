@@ -48,7 +48,10 @@ def on_accepted_events(events: Sequence[Any]) -> None:
     from journeys.engine.tasks import events_received
 
     events_received.delay(
-        [[e.event_id, e.configuration_name, e.event_type, e.profile_id, bool(e.is_test)] for e in events]
+        [
+            [e.event_id, e.configuration_name, e.event_type, e.profile_id, bool(e.is_test)]
+            for e in events
+        ]
     )
 
 
@@ -56,7 +59,9 @@ def on_reaction(reactions: Sequence[Any]) -> None:
     """First opens/clicks (MessageReaction: run_id, node_id, channel, kind…) of messages."""
     from journeys.engine.tasks import reactions_received
 
-    items = [[int(r.run_id), str(r.node_id), str(r.channel), str(r.kind)] for r in reactions if r.run_id]
+    items = [
+        [int(r.run_id), str(r.node_id), str(r.channel), str(r.kind)] for r in reactions if r.run_id
+    ]
     if items:
         reactions_received.delay(items)
 
@@ -74,9 +79,17 @@ def load_events(rows: list[list]) -> list[Any]:
     from events.models import Event
     from journeys.engine.races import IncomingEvent
 
-    payloads = dict(Event.objects.filter(id__in=[row[0] for row in rows]).values_list("id", "payload"))
+    payloads = dict(
+        Event.objects.filter(id__in=[row[0] for row in rows]).values_list("id", "payload")
+    )
     return [
-        IncomingEvent(event_id=event_id, name=name, type=kind, profile_id=profile_id,
-                      payload=payloads.get(event_id) or {}, is_test=is_test)
+        IncomingEvent(
+            event_id=event_id,
+            name=name,
+            type=kind,
+            profile_id=profile_id,
+            payload=payloads.get(event_id) or {},
+            is_test=is_test,
+        )
         for event_id, name, kind, profile_id, is_test in rows
     ]

@@ -6,9 +6,10 @@ tests call it directly with a moved clock). Each batch, in one transaction:
 1. claims up to `batch` pending due timers: `SELECT … FOR UPDATE SKIP LOCKED` on the partial
    index `timer_pending_due`, so several workers share the work without overlap, and marks
    them done;
-2. claims their runs with a conditional UPDATE from the state the timer expects (still at that
-   node, still `waiting` / `listening`, still active) — a run an event moved first is not
-   returned and its timer simply ends;
+2. claims their runs from the state the timer expects (still at that node, still `waiting` /
+   `listening` / `awaiting`, still active), locking them (`SELECT … FOR UPDATE`) — a run an
+   event moved first is not returned and its timer simply ends; the walk's single conditional
+   UPDATE then moves them (`revision + 1`);
 3. walks each group of runs (same version, node, kind) on, set-based: a wait leaves by its
    `default` port, a timeout by the race's `timeout` port (or the run ends if it has none).
 
@@ -18,6 +19,7 @@ A crash anywhere rolls the batch back: its timers are pending again for the next
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import os
 import time
@@ -38,7 +40,9 @@ BATCH = int(os.environ.get("SENTIER_TIMER_BATCH", "5000"))
 STATE_OF_KIND = {"wait": "waiting", "timeout": "listening", "timeout_at": "awaiting"}
 
 
-def timers_sweep(*, now: dt.datetime | None = None, batch: int = BATCH, budget_seconds: float = 0.9) -> int:
+def timers_sweep(
+    *, now: dt.datetime | None = None, batch: int = BATCH, budget_seconds: float = 0.9
+) -> int:
     """Advance the runs of every due timer, batch after batch, until none is due or the budget
     is spent. Returns the number of timers handled."""
     handled = 0
@@ -67,28 +71,45 @@ def timers_batch(*, now: dt.datetime, batch: int = BATCH) -> int:
         )
         if not due:
             return 0
-        sql.execute(f"UPDATE {timer_t} SET status = 'done' WHERE {sql.in_ids('id')}", [sql.ids_param([d[0] for d in due])])
+        sql.execute(
+            f"UPDATE {timer_t} SET status = 'done' WHERE {sql.in_ids('id')}",
+            [sql.ids_param([d[0] for d in due])],
+        )
         groups: dict[tuple[int, str, str], list[RunRow]] = defaultdict(list)
-        for kind, state in STATE_OF_KIND.items():
-            pairs = [(run_id, node) for _, run_id, node, timer_kind in due if timer_kind == kind]
-            if not pairs:
-                continue
+        contexts: dict[int, dict] = {}
+        for (kind, node), run_ids in _by_kind_and_node(due).items():
+            # the runs still in the state this timer expects, locked (whoever holds them moves them)
             claimed = sql.fetch(
-                f"UPDATE {run_t} SET state = '', revision = revision + 1, updated_at = %s "
-                f"FROM {sql.pairs_table('t')} WHERE {run_t}.id = t.id AND {run_t}.node = t.val "
-                f"AND {run_t}.state = %s AND {run_t}.status = 'active' "
-                f"RETURNING {run_t}.id, {run_t}.profile_id, {run_t}.version_id, {run_t}.node",
-                [now, *sql.pairs_params(pairs), state],
+                f"SELECT id, profile_id, version_id, context FROM {run_t} WHERE {sql.in_ids('id')} AND node = %s "
+                f"AND state = %s AND status = 'active' ORDER BY id {sql.for_update()}",
+                [sql.ids_param(run_ids), node, STATE_OF_KIND[kind]],
             )
-            for run_id, profile_id, version_id, node in claimed:
+            for run_id, profile_id, version_id, context in claimed:
                 groups[(version_id, node, kind)].append(RunRow(run_id, profile_id))
+                contexts[run_id] = _as_dict(context)
         plans: dict[int, Plan] = {}
         for (version_id, node_id, kind), runs in groups.items():
-            plan = plans.get(version_id) or plans.setdefault(version_id, adapters.plan_by_version_id(version_id))
-            walk = Walk(plan, now=now)
+            plan = plans.get(version_id) or plans.setdefault(
+                version_id, adapters.plan_by_version_id(version_id)
+            )
+            walk = Walk(plan, now=now, contexts=contexts)
             _expire(walk, node_id, kind, runs)
             walk.flush()
     return len(due)
+
+
+def _by_kind_and_node(due: list[tuple]) -> dict[tuple[str, str], list[int]]:
+    grouped: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for _, run_id, node, kind in due:
+        if kind in STATE_OF_KIND:
+            grouped[(kind, node)].append(run_id)
+    return grouped
+
+
+def _as_dict(value) -> dict:
+    if isinstance(value, str):
+        return json.loads(value or "{}")
+    return dict(value or {})
 
 
 def _expire(walk: Walk, node_id: str, kind: str, runs: list[RunRow]) -> None:
@@ -126,12 +147,15 @@ def expire_runs_sweep(*, now: dt.datetime | None = None, batch: int = BATCH) -> 
     while True:
         ids = list(
             Run.objects.filter(status="active", entered_at__lte=now - JOURNEY_TIMEOUT)
-            .order_by("id").values_list("id", flat=True)[:batch]
+            .order_by("id")
+            .values_list("id", flat=True)[:batch]
         )
         if not ids:
             break
         ended += exit_runs(run_ids=ids, reason="journey_timeout", now=now)
-    past_end = JourneyVersion.objects.filter(status__in=("live", "test", "closed"), journey__end_at__lte=now)
+    past_end = JourneyVersion.objects.filter(
+        status__in=("live", "test", "closed"), journey__end_at__lte=now
+    )
     for version_id in past_end.values_list("id", flat=True):  # index journey_end_at
         ended += exit_runs(version_id=version_id, reason="end_date", now=now)
     finished = JourneyVersion.objects.filter(status="closed").exclude(runs__status="active")
@@ -141,7 +165,10 @@ def expire_runs_sweep(*, now: dt.datetime | None = None, batch: int = BATCH) -> 
 
 
 def exit_runs(
-    *, run_ids: list[int] | None = None, version_id: int | None = None, reason: str,
+    *,
+    run_ids: list[int] | None = None,
+    version_id: int | None = None,
+    reason: str,
     now: dt.datetime | None = None,
 ) -> int:
     """Every active run given (by ids, or of a version) exits now, set-based: its pending
@@ -151,13 +178,20 @@ def exit_runs(
     now = now or timezone.now()
     run_t, step_t, timer_t = sql.table(Run), sql.table(Step), sql.table(Timer)
     if run_ids is not None:
-        selected, params = f"SELECT id FROM {run_t} WHERE {sql.in_ids('id')} AND status = 'active'", [sql.ids_param(run_ids)]
+        selected, params = (
+            f"SELECT id FROM {run_t} WHERE {sql.in_ids('id')} AND status = 'active'",
+            [sql.ids_param(run_ids)],
+        )
     else:
-        selected, params = f"SELECT id FROM {run_t} WHERE version_id = %s AND status = 'active'", [version_id]
+        selected, params = (
+            f"SELECT id FROM {run_t} WHERE version_id = %s AND status = 'active'",
+            [version_id],
+        )
     with transaction.atomic():
         # timers first: a sweeper holding some (SKIP LOCKED) then finds the runs gone
         sql.execute(
-            f"UPDATE {timer_t} SET status = 'cancelled' WHERE status = 'pending' AND run_id IN ({selected})", params
+            f"UPDATE {timer_t} SET status = 'cancelled' WHERE status = 'pending' AND run_id IN ({selected})",
+            params,
         )
         sql.execute(
             f"UPDATE {step_t} SET left_at = %s, outcome = %s WHERE left_at IS NULL AND run_id IN ({selected})",

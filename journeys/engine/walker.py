@@ -20,6 +20,7 @@ each with a unique key, so replaying a batch after a crash never doubles them.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
@@ -53,8 +54,15 @@ class Outcome:
 class Walk:
     """One set-based move of runs of one plan. Call `arrive`/`leave`, then `flush` once."""
 
-    def __init__(self, plan: Plan, *, now: dt.datetime, contexts: dict[int, dict] | None = None,
-                 shared_context: dict | None = None, new_runs: dict[int, int] | None = None):
+    def __init__(
+        self,
+        plan: Plan,
+        *,
+        now: dt.datetime,
+        contexts: dict[int, dict] | None = None,
+        shared_context: dict | None = None,
+        new_runs: dict[int, int] | None = None,
+    ):
         """`new_runs` (run id → profile id): runs entering now, not yet in the table; `flush`
         inserts them directly in their final state (one write per run instead of two)."""
         self.plan = plan
@@ -62,7 +70,9 @@ class Walk:
         self.now = now
         self._contexts = contexts if contexts is not None else {}
         self._shared_context = shared_context
-        self._steps: dict[tuple, list[int]] = defaultdict(list)  # (node, type, left, outcome, error)
+        self._steps: dict[tuple, list[int]] = defaultdict(
+            list
+        )  # (node, type, left, outcome, error)
         self._close_steps: dict[tuple[str, str], list[int]] = defaultdict(list)  # (node, outcome)
         self._timers: dict[tuple[str, str, dt.datetime], list[int]] = defaultdict(list)
         self._finals: dict[tuple[str, str, str, str], list[int]] = defaultdict(list)
@@ -88,8 +98,14 @@ class Walk:
     def _load_contexts(self, ids: list[int]) -> None:
         from journeys.models import Run
 
-        for run_id, context in Run.objects.filter(id__in=ids).values_list("id", "context"):
-            self._contexts[run_id] = context or {}
+        rows = sql.fetch(
+            f"SELECT id, context FROM {sql.table(Run)} WHERE {sql.in_ids('id')}",
+            [sql.ids_param(ids)],
+        )
+        for run_id, context in rows:
+            self._contexts[run_id] = (
+                json.loads(context) if isinstance(context, str) else (context or {})
+            )
 
     def has_shared_context(self) -> bool:
         return self._shared_context is not None
@@ -110,7 +126,9 @@ class Walk:
             with transaction.atomic():  # a savepoint: a failing runner leaves nothing behind
                 outcomes = runner(self, node, runs)
         except Exception as exc:  # noqa: BLE001 - an activity's failure is the run's, not the worker's
-            logger.warning("activity %s (%s) failed for %d run(s): %s", node.id, node.type, len(runs), exc)
+            logger.warning(
+                "activity %s (%s) failed for %d run(s): %s", node.id, node.type, len(runs), exc
+            )
             self.fail(node, runs, f"{type(exc).__name__}: {exc}")
             return
         for outcome in outcomes:
@@ -126,7 +144,9 @@ class Walk:
             else:
                 self.leave(node, outcome.port, outcome.runs, record_step=True)
 
-    def leave(self, node: Node, port: str, runs: list[RunRow], *, record_step: bool = False) -> None:
+    def leave(
+        self, node: Node, port: str, runs: list[RunRow], *, record_step: bool = False
+    ) -> None:
         """`runs` leave `node` by `port`: park in the race that follows, or go on."""
         if port == "default" and self.plan.listeners(node.id):
             if record_step:
@@ -165,7 +185,15 @@ class Walk:
             self.finish(node.id, runs, "error", error=error)
 
     # --- recording ---------------------------------------------------------------------------
-    def step(self, node: Node, runs: list[RunRow], *, left: bool = True, outcome: str = "", error: str = "") -> None:
+    def step(
+        self,
+        node: Node,
+        runs: list[RunRow],
+        *,
+        left: bool = True,
+        outcome: str = "",
+        error: str = "",
+    ) -> None:
         self._steps[(node.id, node.type, left, outcome, error)].extend(run.id for run in runs)
 
     def close_step(self, node_id: str, runs: list[RunRow], outcome: str) -> None:
@@ -199,8 +227,16 @@ class Walk:
             sql.execute(
                 f"INSERT INTO {step_t} (run_id, version_id, node, node_type, entered_at, left_at, outcome, error) "
                 f"SELECT ids.id, %s, %s, %s, %s, %s, %s, %s FROM {sql.ids_table()}",
-                [self.plan.version_id, node_id, node_type, self.now, self.now if left else None,
-                 outcome, error, sql.ids_param(ids)],
+                [
+                    self.plan.version_id,
+                    node_id,
+                    node_type,
+                    self.now,
+                    self.now if left else None,
+                    outcome,
+                    error,
+                    sql.ids_param(ids),
+                ],
             )
         for (node_id, kind, due_at), ids in self._timers.items():
             sql.execute(
@@ -222,8 +258,15 @@ class Walk:
                     [node_id, status, state, error, ended, self.now, sql.ids_param(known)],
                 )
 
-    def _insert_runs(self, ids: list[int], node_id: str, status: str, state: str, error: str,
-                     ended: dt.datetime | None) -> None:
+    def _insert_runs(
+        self,
+        ids: list[int],
+        node_id: str,
+        status: str,
+        state: str,
+        error: str,
+        ended: dt.datetime | None,
+    ) -> None:
         """Entering runs, written once in their final state. The one-active-run index refuses a
         profile that entered concurrently (IntegrityError: the caller retries the batch)."""
         from journeys.models import Run
@@ -234,7 +277,20 @@ class Walk:
             "is_test, revision, entered_at, updated_at, ended_at, error, exit_reason) "
             f"SELECT r.id, r.val, %s, %s, %s, %s, %s, {json_value}, %s, 1, %s, %s, %s, %s, '' "
             f"FROM {sql.pairs_table('r', numeric=True)}",
-            [self.plan.journey_id, self.plan.version_id, status, node_id, state,
-             sql.json_param(self._shared_context or {}), self.plan.is_test, self.now, self.now, ended, error,
-             *sql.pairs_params([(run_id, self._new_runs[run_id]) for run_id in ids], numeric=True)],
+            [
+                self.plan.journey_id,
+                self.plan.version_id,
+                status,
+                node_id,
+                state,
+                sql.json_param(self._shared_context or {}),
+                self.plan.is_test,
+                self.now,
+                self.now,
+                ended,
+                error,
+                *sql.pairs_params(
+                    [(run_id, self._new_runs[run_id]) for run_id in ids], numeric=True
+                ),
+            ],
         )

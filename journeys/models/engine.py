@@ -35,20 +35,32 @@ class Run(models.Model):
     # The engine inserts runs from existing profiles/versions in the same statement, and
     # deletions go through the ORM, whose CASCADE still removes runs, steps and timers.
     journey = models.ForeignKey(
-        "journeys.Journey", on_delete=models.CASCADE, related_name="runs", db_index=False, db_constraint=False
+        "journeys.Journey",
+        on_delete=models.CASCADE,
+        related_name="runs",
+        db_index=False,
+        db_constraint=False,
     )
     version = models.ForeignKey(
-        "journeys.JourneyVersion", on_delete=models.CASCADE, related_name="runs", db_index=False, db_constraint=False
+        "journeys.JourneyVersion",
+        on_delete=models.CASCADE,
+        related_name="runs",
+        db_index=False,
+        db_constraint=False,
     )
     profile = models.ForeignKey(
-        "audiences.Profile", on_delete=models.CASCADE, related_name="journey_runs", db_index=False,
+        "audiences.Profile",
+        on_delete=models.CASCADE,
+        related_name="journey_runs",
+        db_index=False,
         db_constraint=False,
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
     node = models.CharField(max_length=100, help_text="The node the run is at (or ended at).")
     state = models.CharField(max_length=10, choices=State.choices, default="", blank=True)
     context = models.JSONField(
-        default=dict, blank=True,
+        default=dict,
+        blank=True,
         help_text='{"entry": {"event": "purchase", "event_id": 7}, "event": {"purchase": {...payload}}}',
     )
     is_test = models.BooleanField(default=False, help_text="A run of a version in test mode.")
@@ -58,7 +70,10 @@ class Run(models.Model):
     ended_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True, default="", help_text="Why the run ended in error.")
     exit_reason = models.CharField(
-        max_length=30, blank=True, default="", help_text="stopped | journey_timeout | end_date | test_cleared"
+        max_length=30,
+        blank=True,
+        default="",
+        help_text="stopped | journey_timeout | end_date | test_cleared",
     )
 
     class Meta:
@@ -67,14 +82,20 @@ class Run(models.Model):
             # relies on it with ON CONFLICT DO NOTHING). Test runs are kept apart from live ones.
             # Profile first: it also serves races.move_listening_runs (a profile's active runs).
             models.UniqueConstraint(
-                fields=["profile", "journey", "is_test"], condition=Q(status="active"), name="run_one_active"
+                fields=["profile", "journey", "is_test"],
+                condition=Q(status="active"),
+                name="run_one_active",
             ),
         ]
         indexes = [
             # re-entrance checks and the profile page: a profile's runs of a journey
             models.Index(fields=["profile", "journey"], name="run_profile_journey"),
             # lifecycle stop/close and timers.expire_runs: the active runs of a version, by entry
-            models.Index(fields=["version", "entered_at"], condition=Q(status="active"), name="run_active_version"),
+            models.Index(
+                fields=["version", "entered_at"],
+                condition=Q(status="active"),
+                name="run_active_version",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -85,9 +106,15 @@ class Step(models.Model):
     """One node visited by a run: when it arrived, when it left, how (the port it took, or the
     race winner, or `finished` / `exited` / `error` / `journey_timeout`), and any error."""
 
-    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="steps", db_constraint=False)
+    run = models.ForeignKey(
+        Run, on_delete=models.CASCADE, related_name="steps", db_constraint=False
+    )
     version = models.ForeignKey(
-        "journeys.JourneyVersion", on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+        "journeys.JourneyVersion",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     node = models.CharField(max_length=100)
     node_type = models.CharField(max_length=30)
@@ -114,7 +141,10 @@ class Timer(models.Model):
     class Kind(models.TextChoices):
         WAIT = "wait", "Wait"
         TIMEOUT = "timeout", "Timeout"  # of the race after the node (run `listening`)
-        TIMEOUT_AT = "timeout_at", "Timeout at the event"  # of the event/reaction the run is `awaiting` at
+        TIMEOUT_AT = (
+            "timeout_at",
+            "Timeout at the event",
+        )  # of the event/reaction the run is `awaiting` at
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -122,21 +152,29 @@ class Timer(models.Model):
         CANCELLED = "cancelled", "Cancelled"
 
     # indexed by the unique (run, node, kind) below
-    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="timers", db_index=False, db_constraint=False)
+    run = models.ForeignKey(
+        Run, on_delete=models.CASCADE, related_name="timers", db_index=False, db_constraint=False
+    )
     node = models.CharField(max_length=100)
     kind = models.CharField(max_length=10, choices=Kind.choices)
     due_at = models.DateTimeField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["run", "node", "kind"], name="timer_once_per_node")]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "node", "kind"], name="timer_once_per_node")
+        ]
         indexes = [
             # timers.timers_sweep: pending timers by due time (partial: done rows cost nothing)
-            models.Index(fields=["due_at"], condition=Q(status="pending"), name="timer_pending_due"),
+            models.Index(
+                fields=["due_at"], condition=Q(status="pending"), name="timer_pending_due"
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} of run {self.run_id} at {self.node} due {self.due_at:%Y-%m-%d %H:%M:%S}"
+        return (
+            f"{self.kind} of run {self.run_id} at {self.node} due {self.due_at:%Y-%m-%d %H:%M:%S}"
+        )
 
 
 class AudienceRead(models.Model):
@@ -150,13 +188,18 @@ class AudienceRead(models.Model):
         DONE = "done", "Done"
         CANCELLED = "cancelled", "Cancelled"
 
-    version = models.ForeignKey("journeys.JourneyVersion", on_delete=models.CASCADE, related_name="audience_reads")
-    key = models.CharField(max_length=100, help_text="once | at:<instant> | schedule:<instant> | event:<id>")
+    version = models.ForeignKey(
+        "journeys.JourneyVersion", on_delete=models.CASCADE, related_name="audience_reads"
+    )
+    key = models.CharField(
+        max_length=100, help_text="once | at:<instant> | schedule:<instant> | event:<id>"
+    )
     audience = models.ForeignKey("audiences.Audience", on_delete=models.PROTECT, related_name="+")
     rate = models.PositiveIntegerField(help_text="Profiles per second for this shard.")
     shard = models.PositiveSmallIntegerField(default=0)
     shards = models.PositiveSmallIntegerField(
-        default=1, help_text="A read is split by profile id modulo `shards` so workers enter in parallel."
+        default=1,
+        help_text="A read is split by profile id modulo `shards` so workers enter in parallel.",
     )
     context = models.JSONField(default=dict, blank=True)
     is_test = models.BooleanField(default=False)
@@ -169,10 +212,14 @@ class AudienceRead(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["version", "key", "shard"], name="audience_read_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "key", "shard"], name="audience_read_once")
+        ]
         indexes = [
             # entries.audience_reads_sweep: reads with a batch due
-            models.Index(fields=["next_batch_at"], condition=Q(status="pending"), name="audience_read_due"),
+            models.Index(
+                fields=["next_batch_at"], condition=Q(status="pending"), name="audience_read_due"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -183,18 +230,29 @@ class AudienceMembership(models.Model):
     """Who is in an audience used by a live audience-qualification journey, as last seen: a
     profile change compares the rule's answer with this to detect joining and leaving."""
 
-    audience = models.ForeignKey("audiences.Audience", on_delete=models.CASCADE, related_name="+", db_index=False)
-    profile = models.ForeignKey("audiences.Profile", on_delete=models.CASCADE, related_name="+", db_index=False)
+    audience = models.ForeignKey(
+        "audiences.Audience", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    profile = models.ForeignKey(
+        "audiences.Profile", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     since = models.DateTimeField()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["audience", "profile"], name="membership_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["audience", "profile"], name="membership_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"profile {self.profile_id} in audience {self.audience_id}"
 
 
 class EntryDiscard(models.Model):
     """How many entries a version refused, per reason (the report's `discarded`)."""
 
-    version = models.ForeignKey("journeys.JourneyVersion", on_delete=models.CASCADE, related_name="entry_discards")
+    version = models.ForeignKey(
+        "journeys.JourneyVersion", on_delete=models.CASCADE, related_name="entry_discards"
+    )
     reason = models.CharField(max_length=50)
     is_test = models.BooleanField(default=False)
     count = models.PositiveBigIntegerField(default=0)
@@ -202,7 +260,9 @@ class EntryDiscard(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["version", "reason", "is_test"], name="entry_discard_reason"),
+            models.UniqueConstraint(
+                fields=["version", "reason", "is_test"], name="entry_discard_reason"
+            ),
         ]
 
     def __str__(self) -> str:

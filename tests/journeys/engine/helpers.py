@@ -7,60 +7,142 @@ from typing import Any
 
 from audiences.models import Audience, Identity, Profile
 
-SEED_AUDIENCE_RULE = {"all": [
-    {"field": "city", "op": "in", "value": ["Atlanta", "San Francisco", "Seattle"]},
-    {"field": "birth_year", "op": "gt", "value": 1980},
-]}
+SEED_AUDIENCE_RULE = {
+    "all": [
+        {"field": "city", "op": "in", "value": ["Atlanta", "San Francisco", "Seattle"]},
+        {"field": "birth_year", "op": "gt", "value": 1980},
+    ]
+}
 
 
-def seed_definition(audience_id: int, *, rate: int = 5000, schedule: dict | None = None) -> dict[str, Any]:
+def seed_definition(
+    audience_id: int, *, rate: int = 5000, schedule: dict | None = None
+) -> dict[str, Any]:
     """The seed journey of the product pages (shared/API.md's example)."""
     return {
         "nodes": [
-            {"id": "start", "type": "read_audience",
-             "config": {"audience": audience_id, "rate": rate, "schedule": schedule or {"type": "once"}}},
-            {"id": "first", "type": "message", "config": {
-                "email": {"subject": "Hi {{ profile.first_name }}", "html": "<p>Welcome <a href='https://example.com/shop'>shop</a></p>", "text": "Welcome"},
-                "push": {"title": "Hi", "body": "Hi {{ profile.first_name }}"}}},
-            {"id": "push_opened", "type": "reaction", "config": {"action": "first", "channel": "push", "reaction": "opened"}},
-            {"id": "email_opened", "type": "reaction",
-             "config": {"action": "first", "channel": "email", "reaction": "opened", "timeout": "P1D"}},
-            {"id": "reminder", "type": "message", "config": {"email": {"subject": "Still there?", "html": "<p>Reminder</p>", "text": "Reminder"}}},
+            {
+                "id": "start",
+                "type": "read_audience",
+                "config": {
+                    "audience": audience_id,
+                    "rate": rate,
+                    "schedule": schedule or {"type": "once"},
+                },
+            },
+            {
+                "id": "first",
+                "type": "message",
+                "config": {
+                    "email": {
+                        "subject": "Hi {{ profile.first_name }}",
+                        "html": "<p>Welcome <a href='https://example.com/shop'>shop</a></p>",
+                        "text": "Welcome",
+                    },
+                    "push": {"title": "Hi", "body": "Hi {{ profile.first_name }}"},
+                },
+            },
+            {
+                "id": "push_opened",
+                "type": "reaction",
+                "config": {"action": "first", "channel": "push", "reaction": "opened"},
+            },
+            {
+                "id": "email_opened",
+                "type": "reaction",
+                "config": {
+                    "action": "first",
+                    "channel": "email",
+                    "reaction": "opened",
+                    "timeout": "P1D",
+                },
+            },
+            {
+                "id": "reminder",
+                "type": "message",
+                "config": {
+                    "email": {
+                        "subject": "Still there?",
+                        "html": "<p>Reminder</p>",
+                        "text": "Reminder",
+                    }
+                },
+            },
             {"id": "purchase", "type": "event", "config": {"event": "purchase"}},
-            {"id": "thanks", "type": "message", "config": {"push": {"title": "Thank you", "body": "Thanks for {{ event.purchase.product }}"}}},
+            {
+                "id": "thanks",
+                "type": "message",
+                "config": {
+                    "push": {
+                        "title": "Thank you",
+                        "body": "Thanks for {{ event.purchase.product }}",
+                    }
+                },
+            },
         ],
         "edges": [
-            {"from": "start", "to": "first"}, {"from": "first", "to": "push_opened"},
+            {"from": "start", "to": "first"},
+            {"from": "first", "to": "push_opened"},
             {"from": "first", "to": "email_opened"},
             {"from": "email_opened", "to": "reminder", "port": "timeout"},
-            {"from": "push_opened", "to": "purchase"}, {"from": "email_opened", "to": "purchase"},
-            {"from": "reminder", "to": "purchase"}, {"from": "purchase", "to": "thanks"},
+            {"from": "push_opened", "to": "purchase"},
+            {"from": "email_opened", "to": "purchase"},
+            {"from": "reminder", "to": "purchase"},
+            {"from": "purchase", "to": "thanks"},
         ],
     }
 
 
-def make_version(definition: dict[str, Any], *, status: str = "live", properties: dict | None = None,
-                 wait_seconds: int | None = None, name: str = "Journey", journey=None):
+def make_version(
+    definition: dict[str, Any],
+    *,
+    status: str = "live",
+    properties: dict | None = None,
+    wait_seconds: int | None = None,
+    name: str = "Journey",
+    journey=None,
+):
     """A journey version with `definition` in `status` (no validation: the engine's view)."""
     from journeys.models import Journey, JourneyVersion
     from journeys.validation import parse_properties
 
     definition = copy.deepcopy(definition)
-    props = properties if properties is not None else {"reentrance": {"allowed": False}, "timezone": "UTC"}
+    props = (
+        properties
+        if properties is not None
+        else {"reentrance": {"allowed": False}, "timezone": "UTC"}
+    )
     if journey is None:
         journey = Journey.objects.create(name=name, properties=props, **parse_properties(props))
     number = journey.versions.count() + 1
-    version = JourneyVersion.objects.create(journey=journey, number=number, status=status, definition=definition)
+    version = JourneyVersion.objects.create(
+        journey=journey, number=number, status=status, definition=definition
+    )
     if wait_seconds is not None:
-        version.test_wait_seconds = wait_seconds  # the test-mode engineer's column (adapters reads it)
+        version.test_wait_seconds = (
+            wait_seconds  # the test-mode engineer's column (adapters reads it)
+        )
     return version
 
 
-def make_profile(email: str, *, city: str = "Atlanta", birth_year: int = 1990, first_name: str = "Ana",
-                 is_test: bool = False, **extra: Any) -> Profile:
+def make_profile(
+    email: str,
+    *,
+    city: str = "Atlanta",
+    birth_year: int = 1990,
+    first_name: str = "Ana",
+    is_test: bool = False,
+    **extra: Any,
+) -> Profile:
     profile = Profile.objects.create(
-        first_name=first_name, city=city, birth_year=birth_year, consent_email=True, consent_push=True,
-        push_tokens=[f"token-{email}"], is_test=is_test, **extra,
+        first_name=first_name,
+        city=city,
+        birth_year=birth_year,
+        consent_email=True,
+        consent_push=True,
+        push_tokens=[f"token-{email}"],
+        is_test=is_test,
+        **extra,
     )
     Identity.objects.create(profile=profile, namespace="email", value=email)
     return profile

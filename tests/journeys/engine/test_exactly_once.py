@@ -63,63 +63,126 @@ def engine_transaction_open() -> bool:
 
 def assert_one_message_per_member_and_node(nodes_channels, members):
     for node, channel in nodes_channels:
-        per_profile = Counter(Message.objects.filter(node_id=node, channel=channel).values_list("profile_id", flat=True))
-        assert len(per_profile) == members, f"{node}/{channel}: {len(per_profile)} profiles, expected {members}"
+        per_profile = Counter(
+            Message.objects.filter(node_id=node, channel=channel).values_list(
+                "profile_id", flat=True
+            )
+        )
+        assert len(per_profile) == members, (
+            f"{node}/{channel}: {len(per_profile)} profiles, expected {members}"
+        )
         assert set(per_profile.values()) == {1}, f"{node}/{channel}: someone got it twice"
 
 
 def test_read_audience_killed_mid_way_enters_everyone_exactly_once(user):
     many_profiles(TOTAL)
     many_profiles(500, city="Paris")
-    audience = Audience.objects.create(name="Atlanta", rule={"field": "city", "op": "eq", "value": "Atlanta"})
-    document = {"name": "Big read", "namespace": "email", "properties": {"reentrance": {"allowed": False}},
-                "nodes": [{"id": "start", "type": "read_audience", "config": {"audience": audience.id, "rate": 4000}},
-                          {"id": "first", "type": "message", "config": {"email": EMAIL, "push": PUSH}},
-                          {"id": "second", "type": "message", "config": {"email": EMAIL}}],
-                "edges": [{"from": "start", "to": "first"}, {"from": "first", "to": "second"}]}
-    worker, beat = start_engine_worker(log_name="engine-read-1"), start_beat(log_name="engine-read-beat")
+    audience = Audience.objects.create(
+        name="Atlanta", rule={"field": "city", "op": "eq", "value": "Atlanta"}
+    )
+    document = {
+        "name": "Big read",
+        "namespace": "email",
+        "properties": {"reentrance": {"allowed": False}},
+        "nodes": [
+            {
+                "id": "start",
+                "type": "read_audience",
+                "config": {"audience": audience.id, "rate": 4000},
+            },
+            {"id": "first", "type": "message", "config": {"email": EMAIL, "push": PUSH}},
+            {"id": "second", "type": "message", "config": {"email": EMAIL}},
+        ],
+        "edges": [{"from": "start", "to": "first"}, {"from": "first", "to": "second"}],
+    }
+    worker, beat = (
+        start_engine_worker(log_name="engine-read-1"),
+        start_beat(log_name="engine-read-beat"),
+    )
     try:
         version = publish(user, document)
-        wait_until(lambda: Run.objects.filter(version=version).exists() and engine_transaction_open(), 40,
-                   "a read batch in flight", interval=0.01)
+        wait_until(
+            lambda: Run.objects.filter(version=version).exists() and engine_transaction_open(),
+            40,
+            "a read batch in flight",
+            interval=0.01,
+        )
         kill_hard(worker)
         entered_at_kill = Run.objects.filter(version=version).count()
         assert 0 < entered_at_kill < TOTAL  # really in the middle
         worker = start_engine_worker(log_name="engine-read-2")
-        wait_until(lambda: AudienceRead.objects.get(version=version).status == "done", 60, "the read to finish")
+        wait_until(
+            lambda: AudienceRead.objects.get(version=version).status == "done",
+            60,
+            "the read to finish",
+        )
     finally:
         stop(beat)
         stop_worker(worker)
     assert Run.objects.filter(version=version).count() == TOTAL
     assert not Run.objects.filter(profile__city="Paris").exists()
-    assert_one_message_per_member_and_node([("first", "email"), ("first", "push"), ("second", "email")], TOTAL)
+    assert_one_message_per_member_and_node(
+        [("first", "email"), ("first", "push"), ("second", "email")], TOTAL
+    )
     assert AudienceRead.objects.get(version=version).entered == TOTAL
 
 
 def test_timer_sweep_killed_mid_way_moves_every_run_exactly_once(user):
     many_profiles(TOTAL)
-    audience = Audience.objects.create(name="Atlanta", rule={"field": "city", "op": "eq", "value": "Atlanta"})
-    document = {"name": "Timeouts", "namespace": "email", "properties": {"reentrance": {"allowed": False}},
-                "nodes": [{"id": "start", "type": "read_audience", "config": {"audience": audience.id, "rate": 20000}},
-                          {"id": "first", "type": "message", "config": {"email": EMAIL}},
-                          {"id": "opened", "type": "reaction",
-                           "config": {"action": "first", "channel": "email", "reaction": "opened", "timeout": "PT1M"}},
-                          {"id": "reminder", "type": "message", "config": {"email": EMAIL}}],
-                "edges": [{"from": "start", "to": "first"}, {"from": "first", "to": "opened"},
-                          {"from": "opened", "to": "reminder", "port": "timeout"}]}
+    audience = Audience.objects.create(
+        name="Atlanta", rule={"field": "city", "op": "eq", "value": "Atlanta"}
+    )
+    document = {
+        "name": "Timeouts",
+        "namespace": "email",
+        "properties": {"reentrance": {"allowed": False}},
+        "nodes": [
+            {
+                "id": "start",
+                "type": "read_audience",
+                "config": {"audience": audience.id, "rate": 20000},
+            },
+            {"id": "first", "type": "message", "config": {"email": EMAIL}},
+            {
+                "id": "opened",
+                "type": "reaction",
+                "config": {
+                    "action": "first",
+                    "channel": "email",
+                    "reaction": "opened",
+                    "timeout": "PT1M",
+                },
+            },
+            {"id": "reminder", "type": "message", "config": {"email": EMAIL}},
+        ],
+        "edges": [
+            {"from": "start", "to": "first"},
+            {"from": "first", "to": "opened"},
+            {"from": "opened", "to": "reminder", "port": "timeout"},
+        ],
+    }
     version = publish(user, document)
     assert entries.audience_reads_sweep(budget_seconds=30) == TOTAL
     Timer.objects.update(due_at=timezone.now() - dt.timedelta(seconds=1))  # the minute has passed
     env = {"SENTIER_TIMER_BATCH": "250"}
-    worker, beat = start_engine_worker(log_name="engine-sweep-1", extra_env=env), start_beat(log_name="engine-sweep-beat")
+    worker, beat = (
+        start_engine_worker(log_name="engine-sweep-1", extra_env=env),
+        start_beat(log_name="engine-sweep-beat"),
+    )
     try:
-        wait_until(lambda: Timer.objects.filter(status="done").exists() and engine_transaction_open(), 40,
-                   "a sweep batch in flight", interval=0.01)
+        wait_until(
+            lambda: Timer.objects.filter(status="done").exists() and engine_transaction_open(),
+            40,
+            "a sweep batch in flight",
+            interval=0.01,
+        )
         kill_hard(worker)
         done_at_kill = Timer.objects.filter(status="done").count()
         assert 0 < done_at_kill < TOTAL
         worker = start_engine_worker(log_name="engine-sweep-2", extra_env=env)
-        wait_until(lambda: not Timer.objects.filter(status="pending").exists(), 60, "every timer handled")
+        wait_until(
+            lambda: not Timer.objects.filter(status="pending").exists(), 60, "every timer handled"
+        )
     finally:
         stop(beat)
         stop_worker(worker)
@@ -134,22 +197,37 @@ def test_an_event_delivered_twice_moves_the_run_once(user, api_client):
 
     events_demo.load()
     ana = make_profile("ana@example.com")
-    document = {"name": "Thanks", "namespace": "email", "properties": {"reentrance": {"allowed": False}},
-                "nodes": [{"id": "signup", "type": "unitary_event", "config": {"event": "purchase"}},
-                          {"id": "purchase", "type": "event", "config": {"event": "purchase"}},
-                          {"id": "thanks", "type": "message", "config": {"push": PUSH}}],
-                "edges": [{"from": "signup", "to": "purchase"}, {"from": "purchase", "to": "thanks"}]}
+    document = {
+        "name": "Thanks",
+        "namespace": "email",
+        "properties": {"reentrance": {"allowed": False}},
+        "nodes": [
+            {"id": "signup", "type": "unitary_event", "config": {"event": "purchase"}},
+            {"id": "purchase", "type": "event", "config": {"event": "purchase"}},
+            {"id": "thanks", "type": "message", "config": {"push": PUSH}},
+        ],
+        "edges": [{"from": "signup", "to": "purchase"}, {"from": "purchase", "to": "thanks"}],
+    }
     publish(user, document)
     worker = start_worker(log_name="engine-twice")
     try:
         payload = {"email": "ana@example.com", "purchaseMessage": "thank you", "product": "Hat"}
         assert api_client.post("/api/v1/events/", payload, format="json").status_code == 202
-        wait_until(lambda: Run.objects.filter(profile=ana, node="signup", state="listening").exists(), 20, "entry")
+        wait_until(
+            lambda: Run.objects.filter(profile=ana, node="signup", state="listening").exists(),
+            20,
+            "entry",
+        )
         # the same purchase twice at once (two ids: both accepted), and a copy of the first
         batch = [payload | {"_id": "p-1"}, payload | {"_id": "p-2"}]
         assert api_client.post("/api/v1/events/", batch, format="json").status_code == 202
-        assert api_client.post("/api/v1/events/", payload | {"_id": "p-1"}, format="json").status_code == 202
-        wait_until(lambda: Run.objects.get(profile=ana).status == "finished", 20, "the run to finish")
+        assert (
+            api_client.post("/api/v1/events/", payload | {"_id": "p-1"}, format="json").status_code
+            == 202
+        )
+        wait_until(
+            lambda: Run.objects.get(profile=ana).status == "finished", 20, "the run to finish"
+        )
     finally:
         stop_worker(worker)
     assert Message.objects.filter(profile=ana, node_id="thanks").count() == 1
@@ -159,16 +237,40 @@ def test_an_event_delivered_twice_moves_the_run_once(user, api_client):
 
 def test_reactions_racing_timeouts_move_each_run_once(user):
     many_profiles(300)
-    audience = Audience.objects.create(name="Atlanta", rule={"field": "city", "op": "eq", "value": "Atlanta"})
-    document = {"name": "Race", "namespace": "email", "properties": {"reentrance": {"allowed": False}},
-                "nodes": [{"id": "start", "type": "read_audience", "config": {"audience": audience.id, "rate": 1000}},
-                          {"id": "first", "type": "message", "config": {"email": EMAIL}},
-                          {"id": "opened", "type": "reaction",
-                           "config": {"action": "first", "channel": "email", "reaction": "opened", "timeout": "PT1M"}},
-                          {"id": "yay", "type": "message", "config": {"push": PUSH}},
-                          {"id": "reminder", "type": "message", "config": {"email": EMAIL}}],
-                "edges": [{"from": "start", "to": "first"}, {"from": "first", "to": "opened"},
-                          {"from": "opened", "to": "yay"}, {"from": "opened", "to": "reminder", "port": "timeout"}]}
+    audience = Audience.objects.create(
+        name="Atlanta", rule={"field": "city", "op": "eq", "value": "Atlanta"}
+    )
+    document = {
+        "name": "Race",
+        "namespace": "email",
+        "properties": {"reentrance": {"allowed": False}},
+        "nodes": [
+            {
+                "id": "start",
+                "type": "read_audience",
+                "config": {"audience": audience.id, "rate": 1000},
+            },
+            {"id": "first", "type": "message", "config": {"email": EMAIL}},
+            {
+                "id": "opened",
+                "type": "reaction",
+                "config": {
+                    "action": "first",
+                    "channel": "email",
+                    "reaction": "opened",
+                    "timeout": "PT1M",
+                },
+            },
+            {"id": "yay", "type": "message", "config": {"push": PUSH}},
+            {"id": "reminder", "type": "message", "config": {"email": EMAIL}},
+        ],
+        "edges": [
+            {"from": "start", "to": "first"},
+            {"from": "first", "to": "opened"},
+            {"from": "opened", "to": "yay"},
+            {"from": "opened", "to": "reminder", "port": "timeout"},
+        ],
+    }
     publish(user, document)
     entries.audience_reads_sweep()
     run_ids = list(Run.objects.values_list("id", flat=True))
@@ -179,7 +281,9 @@ def test_reactions_racing_timeouts_move_each_run_once(user):
         start.wait()
         try:
             for run_id in ids:
-                races.reaction_received(run_id=run_id, node_id="first", channel="email", kind="opened")
+                races.reaction_received(
+                    run_id=run_id, node_id="first", channel="email", kind="opened"
+                )
         finally:
             connections.close_all()
 

@@ -19,8 +19,13 @@ pytestmark = pytest.mark.django_db
 
 
 def purchase(profile, event_id=1, product="Shoes"):
-    return IncomingEvent(event_id=event_id, name="purchase", type="unitary", profile_id=profile.id,
-                         payload={"email": "x", "product": product, "purchaseMessage": "thank you"})
+    return IncomingEvent(
+        event_id=event_id,
+        name="purchase",
+        type="unitary",
+        profile_id=profile.id,
+        payload={"email": "x", "product": product, "purchaseMessage": "thank you"},
+    )
 
 
 @pytest.fixture
@@ -47,13 +52,17 @@ def test_read_audience_enters_members_and_queues_first_messages(seed):
         run = Run.objects.get(profile=profile)
         assert (run.status, run.node, run.state) == ("active", "first", "listening")
         assert sorted(messages(profile=profile).values_list("key", flat=True)) == [
-            f"run:{run.id}:first:email", f"run:{run.id}:first:push"]
+            f"run:{run.id}:first:email",
+            f"run:{run.id}:first:push",
+        ]
     for profile in outsiders:
         assert not Run.objects.filter(profile=profile).exists()
         assert not messages(profile=profile).exists()
     timeout = Timer.objects.get(run__profile=members[0])
     assert (timeout.kind, timeout.node, timeout.status) == ("timeout", "first", "pending")
-    assert abs((timeout.due_at - Run.objects.get(profile=members[0]).entered_at) - dt.timedelta(days=1)) < dt.timedelta(seconds=1)
+    assert abs(
+        (timeout.due_at - Run.objects.get(profile=members[0]).entered_at) - dt.timedelta(days=1)
+    ) < dt.timedelta(seconds=1)
 
 
 def test_reading_again_never_enters_twice(seed):
@@ -70,13 +79,25 @@ def test_seed_paths_reaction_timeout_and_purchase(seed):
     read_all(version)
     ana_run, bob_run, cid_run = (Run.objects.get(profile=p) for p in (ana, bob, cid))
     # Ana opens the email, Bob the push; Cid does nothing
-    assert races.reaction_received(run_id=ana_run.id, node_id="first", channel="email", kind="opened") == 1
-    assert races.reaction_received(run_id=bob_run.id, node_id="first", channel="push", kind="opened") == 1
+    assert (
+        races.reaction_received(run_id=ana_run.id, node_id="first", channel="email", kind="opened")
+        == 1
+    )
+    assert (
+        races.reaction_received(run_id=bob_run.id, node_id="first", channel="push", kind="opened")
+        == 1
+    )
     # a second open of the same kind moves nothing
-    assert races.reaction_received(run_id=ana_run.id, node_id="first", channel="push", kind="opened") == 0
+    assert (
+        races.reaction_received(run_id=ana_run.id, node_id="first", channel="push", kind="opened")
+        == 0
+    )
     for run in (ana_run, bob_run):
         run.refresh_from_db()
-        assert (run.node, run.state) in {("email_opened", "listening"), ("push_opened", "listening")}
+        assert (run.node, run.state) in {
+            ("email_opened", "listening"),
+            ("push_opened", "listening"),
+        }
     # one day later: only Cid gets the reminder
     later = timezone.now() + dt.timedelta(days=1, minutes=1)
     assert timers.timers_sweep(now=later) == 1  # Ana's and Bob's timeouts were cancelled
@@ -93,7 +114,14 @@ def test_seed_paths_reaction_timeout_and_purchase(seed):
         assert run.context["event"]["purchase"]["product"].startswith("P")
         assert messages(node_id="thanks", profile=profile, channel="push").count() == 1
     history = profile_runs(profile_id=cid.id)[0]
-    assert [s["node"] for s in history["steps"]] == ["start", "first", "email_opened", "reminder", "purchase", "thanks"]
+    assert [s["node"] for s in history["steps"]] == [
+        "start",
+        "first",
+        "email_opened",
+        "reminder",
+        "purchase",
+        "thanks",
+    ]
     assert history["steps"][1]["outcome"] == "timeout"
 
 

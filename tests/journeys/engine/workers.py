@@ -13,7 +13,9 @@ from collections.abc import Callable
 from tests.conftest import ROOT, _worker_env
 
 
-def wait_until(predicate: Callable[[], bool], timeout: float, what: str, *, interval: float = 0.1) -> None:
+def wait_until(
+    predicate: Callable[[], bool], timeout: float, what: str, *, interval: float = 0.1
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
@@ -48,7 +50,10 @@ def start_beat(*, log_name: str = "beat") -> subprocess.Popen:
     schedule = os.path.join(tempfile.mkdtemp(), "beat-schedule")
     return subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "config", "beat", "--loglevel=INFO", "-s", schedule],
-        cwd=ROOT, env=_worker_env(), stdout=log, stderr=subprocess.STDOUT,
+        cwd=ROOT,
+        env=_worker_env(),
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
 
 
@@ -62,7 +67,9 @@ def stop(proc: subprocess.Popen) -> None:
             proc.wait()
 
 
-def start_engine_worker(*, log_name: str, concurrency: int = 2, extra_env: dict[str, str] | None = None) -> subprocess.Popen:
+def start_engine_worker(
+    *, log_name: str, concurrency: int = 2, extra_env: dict[str, str] | None = None
+) -> subprocess.Popen:
     """A worker consuming only the engine's queue (deliveries are channels' tests' business)."""
     from config.celery import app
 
@@ -72,11 +79,31 @@ def start_engine_worker(*, log_name: str, concurrency: int = 2, extra_env: dict[
     log_path = log_dir / f"{log_name}.log"
     log = open(log_path, "w")  # noqa: SIM115 - closed with the process
     proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "engine", "--loglevel=INFO",
-         f"--concurrency={concurrency}", "--without-gossip", "--without-mingle", "--without-heartbeat"],
-        cwd=ROOT, env=_worker_env() | (extra_env or {}), stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "-Q",
+            "engine",
+            "--loglevel=INFO",
+            f"--concurrency={concurrency}",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        cwd=ROOT,
+        env=_worker_env() | (extra_env or {}),
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
-    wait_until(lambda: proc.poll() is not None or " ready." in log_path.read_text(), 60, "the worker to start")
+    wait_until(
+        lambda: proc.poll() is not None or " ready." in log_path.read_text(),
+        60,
+        "the worker to start",
+    )
     if proc.poll() is not None:
         raise RuntimeError(f"celery worker exited early:\n{log_path.read_text()}")
     return proc
@@ -85,11 +112,17 @@ def start_engine_worker(*, log_name: str, concurrency: int = 2, extra_env: dict[
 def emails(sink, count: int, timeout: float = 20) -> list:
     """The first `count` emails the SMTP sink received, parsed (its `wait_for` counts an email
     a moment before it is parsed and listed)."""
-    wait_until(lambda: len(sink.messages) >= count, timeout, f"{count} emails (got {len(sink.messages)})")
+    wait_until(
+        lambda: len(sink.messages) >= count, timeout, f"{count} emails (got {len(sink.messages)})"
+    )
     return list(sink.messages)
 
 
 def requests(listener, count: int, timeout: float = 20) -> list:
     """The first `count` requests the HTTP listener recorded (same reason as `emails`)."""
-    wait_until(lambda: len(listener.requests) >= count, timeout, f"{count} requests (got {len(listener.requests)})")
+    wait_until(
+        lambda: len(listener.requests) >= count,
+        timeout,
+        f"{count} requests (got {len(listener.requests)})",
+    )
     return list(listener.requests)
