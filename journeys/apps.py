@@ -19,3 +19,9 @@ class JourneysConfig(AppConfig):
         post_migrate.connect(tune_tables, sender=self)
         runners.install()
         subscriptions.connect()
+
+        # Event configurations used by journeys: live ones accept only safe edits.
+        from events.usage import register_usage_provider
+        from journeys.event_usage import journeys_using
+
+        register_usage_provider(journeys_using)

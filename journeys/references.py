@@ -11,28 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.apps import apps
-from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Q
 
 from audiences.rules import PROFILE_FIELDS, FieldSpec
 
 from .activities import Names, References
-
-EVENT_FIELD_TYPES = {
-    "string": "string",
-    "integer": "integer",
-    "number": "number",
-    "boolean": "boolean",
-    "datetime": "datetime",
-    "date": "datetime",
-}
-
-
-def _model(app_label: str, name: str):
-    try:
-        return apps.get_model(app_label, name)
-    except LookupError:
-        return None
 
 
 def _split(refs: set[Any]) -> tuple[set[int], set[str]]:
@@ -57,8 +40,6 @@ class Resolved(Names):
     events: dict[str, EventInfo] = field(default_factory=dict)
     actions: dict[Any, str] = field(default_factory=dict)
     journeys: dict[int, tuple[str, str | None]] = field(default_factory=dict)  # name, entry type
-    events_available: bool = True
-    actions_available: bool = True
 
     def audience(self, ref):
         return self.audiences.get(ref) or super().audience(ref)
@@ -100,63 +81,40 @@ def _resolve_audiences(refs: set[Any], out: Resolved) -> None:
 
 
 def _resolve_events(names: set[str], out: Resolved) -> None:
-    model = _model("events", "EventConfiguration")
-    if model is None:
-        out.events_available = False
-        return
-    for config in model.objects.filter(name__in=names):
+    from events.models import EventConfiguration
+
+    for config in EventConfiguration.objects.filter(name__in=names):
         out.events[config.name] = EventInfo(
             name=config.name,
-            kind=getattr(config, "type", None),
-            namespace=getattr(config, "namespace", None),
+            kind=config.type,
+            namespace=config.namespace,
             fields=event_palette(config),
         )
 
 
 def event_palette(config: Any) -> dict[str, FieldSpec]:
-    """`event.NAME.path` fields of one event configuration (events.selectors when present)."""
-    try:
-        from events.selectors import configuration_palette  # type: ignore[attr-defined]
+    """`event.NAME.path` fields of one event configuration (its payload palette)."""
+    from events.selectors import configuration_palette
 
-        palette = configuration_palette(config)
-        return {
-            f"event.{config.name}.{spec.name}": FieldSpec(
-                name=f"event.{config.name}.{spec.name}",
-                type=spec.type,
-                label=f"{config.name} · {spec.display}",
-            )
-            for spec in palette.values()
-        }
-    except (ImportError, AttributeError, TypeError):
-        pass
-    out = {}
-    for item in getattr(config, "fields", None) or []:
-        if isinstance(item, dict) and isinstance(item.get("path"), str):
-            type_ = EVENT_FIELD_TYPES.get(item.get("type", "string"), "string")
-            name = f"event.{config.name}.{item['path']}"
-            out[name] = FieldSpec(name=name, type=type_, label=f"{config.name} · {item['path']}")
-    return out
+    return {
+        f"event.{config.name}.{spec.name}": FieldSpec(
+            name=f"event.{config.name}.{spec.name}",
+            type=spec.type,
+            label=f"{config.name} · {spec.display}",
+        )
+        for spec in configuration_palette(config).values()
+    }
 
 
 def _resolve_actions(refs: set[Any], out: Resolved) -> None:
-    model = _model("journeys", "CustomAction")
-    if model is None:
-        out.actions_available = False
-        return
+    from journeys.models import CustomAction
+
     ids, names = _split(refs)
-    query = model.objects.filter(pk__in=ids)
-    try:
-        model._meta.get_field("name")
-        query = query | model.objects.filter(name__in=names)
-        has_name = True
-    except FieldDoesNotExist:
-        has_name = False
-    for action in query:
-        label = getattr(action, "name", None) or str(action)
+    for action in CustomAction.objects.filter(Q(pk__in=ids) | Q(name__in=names)):
         if action.pk in ids:
-            out.actions[action.pk] = label
-        if has_name and action.name in names:
-            out.actions[action.name] = label
+            out.actions[action.pk] = action.name
+        if action.name in names:
+            out.actions[action.name] = action.name
 
 
 def _resolve_journeys(ids: set[int], out: Resolved) -> None:

@@ -25,20 +25,6 @@ def check_references(doc: dict[str, Any], graph: Graph, add, journey_id: int | N
         refs.actions |= found.actions
         refs.journeys |= found.journeys
     resolved = resolve(refs)
-    if refs.events and not resolved.events_available:
-        add(
-            Problem(
-                codes.WARN_REFERENCES_UNCHECKED,
-                "events cannot be checked yet (no event configurations)",
-                "nodes",
-            )
-        )
-    if refs.actions and not resolved.actions_available:
-        add(
-            Problem(
-                codes.WARN_REFERENCES_UNCHECKED, "custom actions cannot be checked yet", "nodes"
-            )
-        )
     namespace = doc.get("namespace") or ""
     for node_id, node in graph.nodes.items():
         config = graph.config(node_id)
@@ -76,7 +62,7 @@ def _check_node_references(
             )
         )
     event = config.get("event")
-    if isinstance(event, str) and event and resolved.events_available:
+    if isinstance(event, str) and event:
         info = resolved.events.get(event)
         expected = "business" if type_ == "business_event" else "unitary"
         if info is None:
@@ -97,7 +83,7 @@ def _check_node_references(
                     node_id,
                 )
             )
-    if type_ == "action" and config.get("action") and resolved.actions_available:
+    if type_ == "action" and config.get("action"):
         if config["action"] not in resolved.actions:
             add(
                 Problem(
@@ -165,6 +151,4 @@ def _check_condition_rules(graph, node_id, config, resolved: Resolved, add) -> N
         for error in validate_rule(
             item["rule"], fields=palette, path=graph.path(node_id, f"paths[{index}].rule")
         ):
-            if not resolved.events_available and "unknown field 'event." in error.message:
-                continue
             add(Problem(codes.ERR_CONDITION_RULE, error.message, error.path, node_id))

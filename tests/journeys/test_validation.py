@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 
 import pytest
-from django.apps import apps
 
 from journeys import codes
 from journeys.validation import validate_document
@@ -386,29 +385,7 @@ def test_jump_into_a_non_event_journey_warns(audience):
     assert paths(document, codes.WARN_JUMP_TARGET_ENTRY) == ["nodes[1].config.journey"]
 
 
-def _events_model():
-    try:
-        return apps.get_model("events", "EventConfiguration")
-    except LookupError:
-        return None
-
-
-def _actions_model():
-    try:
-        return apps.get_model("journeys", "CustomAction")
-    except LookupError:
-        return None
-
-
-@pytest.mark.skipif(
-    _events_model() is not None, reason="event configurations exist: checked for real"
-)
-def test_events_unchecked_until_the_events_app_lands(audience):
-    assert paths(seed_document(audience.pk), codes.WARN_REFERENCES_UNCHECKED) == ["nodes"]
-
-
-@pytest.mark.skipif(_events_model() is None, reason="needs events.EventConfiguration")
-def test_event_references(audience):  # pragma: no cover - enabled when the events app lands
+def test_event_references(audience):
     from tests.journeys.factories import make_event_configuration
 
     make_event_configuration("purchase", type="unitary", namespace="crm_id")
@@ -424,18 +401,9 @@ def test_event_references(audience):  # pragma: no cover - enabled when the even
     assert paths(document, codes.WARN_NO_NAMESPACE) == ["namespace"]
 
 
-@pytest.mark.skipif(_actions_model() is None, reason="needs journeys.CustomAction")
-def test_custom_action_must_exist(audience):  # pragma: no cover - enabled when channels land
+def test_custom_action_must_exist(audience):
     document = chain(audience.pk, node("a", "action", action=999_999))
     assert paths(document, codes.ERR_ACTION_NOT_FOUND) == ["nodes[1].config.action"]
-
-
-@pytest.mark.skipif(_actions_model() is not None, reason="custom actions exist: checked for real")
-def test_actions_unchecked_until_channels_land(audience):
-    document = chain(audience.pk, node("a", "action", action=3))
-    assert [p.message for p in problems(document, codes.WARN_REFERENCES_UNCHECKED)] == [
-        "custom actions cannot be checked yet"
-    ]
 
 
 def test_every_code_is_tested():
