@@ -11,6 +11,12 @@ class JourneysConfig(AppConfig):
 
         post_migrate.connect(sync_periodic_tasks, sender=self)
 
+        from django.db.backends.signals import connection_created
+
+        from journeys.sql import install_sqlite_functions
+
+        connection_created.connect(install_sqlite_functions)
+
         # The engine: its Celery tasks, admin, activity run hooks and subscriptions.
         from journeys.engine import admin as engine_admin  # noqa: F401
         from journeys.engine import runners, subscriptions, tasks  # noqa: F401

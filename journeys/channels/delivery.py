@@ -32,6 +32,7 @@ from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from audiences.models import Profile
+from journeys import sql as dbsql
 from journeys.models import Message, MessageContent
 
 from .profiles import exclusion_reason, profiles_for_delivery
@@ -194,11 +195,11 @@ def claim_batch(channel: str, *, limit: int, token: str) -> list[int]:
     with connection.cursor() as cursor:
         # uses index message_due (status = 'pending')
         cursor.execute(
-            f"UPDATE {TABLE} SET claim_token = %s, lease_expires_at = now() + make_interval(secs => %s)"
+            f"UPDATE {TABLE} SET claim_token = %s, lease_expires_at = {dbsql.in_seconds()}"
             f" WHERE id IN (SELECT id FROM {TABLE} WHERE status = 'pending' AND channel = %s"
             " AND next_attempt_at <= now() AND (lease_expires_at IS NULL OR lease_expires_at < now())"
-            " ORDER BY next_attempt_at LIMIT %s FOR UPDATE SKIP LOCKED) RETURNING id",
-            [token, LEASE_SECONDS, channel, limit],
+            f" ORDER BY next_attempt_at LIMIT %s {dbsql.skip_locked()}) RETURNING id",
+            [token, dbsql.seconds_param(LEASE_SECONDS), channel, limit],
         )
         return sorted(row[0] for row in cursor.fetchall())
 
@@ -314,6 +315,8 @@ def step(
     """One statement (one commit): write the outcomes in `done`, and mark `to_mark` sending
     (pending → sending, only where our claim still holds; the lease restarts for this send).
     Returns the messages marked, in order, with their attempt count."""
+    if dbsql.is_sqlite():
+        return _step_sqlite(sender, done, to_mark, token=token)
     parts: list[str] = []
     params: list[Any] = []
     for index, (done_item, outcome) in enumerate(done):
@@ -347,6 +350,41 @@ def step(
     return marked
 
 
+def _step_sqlite(
+    sender: Sender, done: list[tuple[Outgoing, Outcome]], to_mark: list[Outgoing], *, token: str
+) -> list[Outgoing]:
+    """`step` for SQLite (no data-modifying CTEs): the same writes, one statement each, in one
+    transaction; unregistered push tokens are removed from the profile's list in Python."""
+    with transaction.atomic():
+        for done_item, outcome in done:
+            dbsql.execute(*_outcome_update(sender, done_item, outcome, token=token))
+            if outcome.invalid_tokens:
+                _remove_push_tokens(done_item.profile_id, outcome.invalid_tokens)
+        if not to_mark:
+            return []
+        ids = [item.id for item in to_mark]
+        rows = dbsql.fetch(
+            f"UPDATE {TABLE} SET status = 'sending', attempts = attempts + 1, updated_at = now(),"
+            f" lease_expires_at = %s WHERE {dbsql.in_ids('id')} AND claim_token = %s"
+            " AND status = 'pending' RETURNING id, attempts",
+            [dbsql.seconds_param(LEASE_SECONDS), dbsql.ids_param(ids), token],
+        )
+    attempts = dict(rows)
+    marked = [item for item in to_mark if item.id in attempts]
+    for item in marked:
+        item.attempts = attempts[item.id]
+    return marked
+
+
+def _remove_push_tokens(profile_id: int, tokens: list[str]) -> None:
+    profile = Profile.objects.filter(pk=profile_id).only("push_tokens").first()
+    if profile is None:
+        return
+    kept = [t for t in (profile.push_tokens or []) if t not in set(tokens)]
+    if kept != profile.push_tokens:
+        Profile.objects.filter(pk=profile_id).update(push_tokens=kept)
+
+
 def _outcome_update(
     sender: Sender, item: Outgoing, outcome: Outcome, *, token: str
 ) -> tuple[str, list[Any]]:
@@ -374,7 +412,7 @@ def _outcome_update(
         reason[:2000],
         provider_id,
         outcome.response[:4000],
-        next_at,
+        dbsql.db_datetime(next_at),
         status,
         item.id,
         token,

@@ -13,6 +13,7 @@ from typing import Any
 from django.db import connection, transaction
 
 from journeys.models import Channel, CustomAction, Message
+from journeys.sql import is_sqlite
 
 from .content import ChannelRequestError, content_ensure
 
@@ -104,7 +105,7 @@ def messages_enqueue_from_select(
     if channel not in Channel.values:
         raise ChannelRequestError("channel", f"unknown channel {channel!r}")
     has_context = "context" in _select_columns(sql, params)
-    context_sql = "s.context" if has_context else "NULL::jsonb"
+    context_sql = "s.context" if has_context else ("NULL" if is_sqlite() else "NULL::jsonb")
     fixed = {
         "_ch_channel": channel,
         "_ch_content": content_id,
@@ -127,11 +128,14 @@ def messages_enqueue_from_select(
         f" SELECT s.key, {holder['_ch_channel']}, s.profile_id, {holder['_ch_content']}, {context_sql},"
         f" s.run_id, {holder['_ch_node']}, {holder['_ch_version']}, {holder['_ch_test']},"
         " 'pending', 0, now(), '', false, '', '', '', now(), now()"
-        " FROM s ON CONFLICT (key) DO NOTHING"
+        " FROM s WHERE true ON CONFLICT (key) DO NOTHING"  # WHERE: SQLite's upsert parse
     )
     with connection.cursor() as cursor:
         cursor.execute(statement, statement_params)
         created = cursor.rowcount
+        if is_sqlite():  # Python's sqlite3 gives no rowcount for a statement opening with WITH
+            cursor.execute("SELECT changes()")
+            created = cursor.fetchone()[0]
     if created:
         kick_on_commit(channel, count=created)
     return created
@@ -141,7 +145,7 @@ def _select_columns(sql: str, params: Any) -> list[str]:
     """The column names `sql` produces (planned, never run: `LIMIT 0`)."""
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT * FROM ({sql}) AS s LIMIT 0", params)
-        return [column.name for column in cursor.description]
+        return [column[0] for column in cursor.description]  # DB-API: name first
 
 
 def action_request(

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 
+from journeys import sql as dbsql
 from journeys.models import Message, Reaction, ReactionKind
 
 logger = logging.getLogger(__name__)
@@ -105,6 +106,8 @@ def _upsert(message_id: int, kind: str, url: str, *, count: bool) -> tuple[bool,
     """Insert the first reaction of a kind, or count a repeat (`count=False`: implied, only
     inserted if missing). Returns (inserted, first_at)."""
     table = Reaction._meta.db_table
+    if dbsql.is_sqlite():
+        return _upsert_sqlite(table, message_id, kind, url, count=count)
     on_conflict = (
         "DO UPDATE SET count = r.count + 1, last_at = now()"
         if count
@@ -119,3 +122,26 @@ def _upsert(message_id: int, kind: str, url: str, *, count: bool) -> tuple[bool,
         )
         inserted, first_at = cursor.fetchone()
     return bool(inserted), first_at
+
+
+def _upsert_sqlite(
+    table: str, message_id: int, kind: str, url: str, *, count: bool
+) -> tuple[bool, dt.datetime]:
+    """`_upsert` for SQLite (no `xmax`): read, then insert or count (one writer anyway)."""
+    found = dbsql.fetch(
+        f"SELECT first_at FROM {table} WHERE message_id = %s AND kind = %s", [message_id, kind]
+    )
+    if found:
+        if count:
+            dbsql.execute(
+                f"UPDATE {table} SET count = count + 1, last_at = now()"
+                " WHERE message_id = %s AND kind = %s",
+                [message_id, kind],
+            )
+        return False, dbsql.read_datetime(found[0][0])
+    rows = dbsql.fetch(
+        f"INSERT INTO {table} (message_id, kind, count, first_at, last_at, url)"
+        " VALUES (%s, %s, 1, now(), now(), %s) RETURNING first_at",
+        [message_id, kind, url],
+    )
+    return True, dbsql.read_datetime(rows[0][0])

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from journeys.engine import sql
+from journeys import sql
 
 if TYPE_CHECKING:
     from journeys.engine.plan import Node, Plan

@@ -19,7 +19,8 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from journeys.engine import adapters, sql
+from journeys import sql
+from journeys.engine import adapters
 from journeys.engine.plan import Plan
 from journeys.engine.walker import RunRow, Walk
 

@@ -20,7 +20,8 @@ from collections.abc import Sequence
 from django.db import transaction
 from django.utils import timezone
 
-from journeys.engine import adapters, entries, sql
+from journeys import sql
+from journeys.engine import adapters, entries
 
 
 def profiles_changed(profile_ids: Sequence[int], *, now: dt.datetime | None = None) -> int:

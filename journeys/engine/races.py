@@ -21,7 +21,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from journeys.engine import adapters, entries, sql
+from journeys import sql
+from journeys.engine import adapters, entries
 from journeys.engine.plan import Node, Plan
 from journeys.engine.walker import RunRow, Walk
 

@@ -28,7 +28,8 @@ from collections import defaultdict
 from django.db import OperationalError, transaction
 from django.utils import timezone
 
-from journeys.engine import adapters, sql
+from journeys import sql
+from journeys.engine import adapters
 from journeys.engine.plan import JOURNEY_TIMEOUT, Plan
 from journeys.engine.walker import RunRow, Walk
 

@@ -28,7 +28,7 @@ from typing import Any
 
 from django.db import transaction
 
-from journeys.engine import sql
+from journeys import sql
 from journeys.engine.plan import ENTRY_TYPES, LISTENING_TYPES, Node, Plan
 
 logger = logging.getLogger(__name__)

@@ -1,5 +1,8 @@
-"""Small SQL helpers that keep the engine's set-based statements working on PostgreSQL (tests,
-benchmarks, production) and on SQLite (`make run`).
+"""Small SQL helpers that keep the journeys' set-based statements (engine and channels) working
+on PostgreSQL (tests, benchmarks, production) and on SQLite (`make run`).
+
+On SQLite a `now()` SQL function is installed on each new connection (`install_sqlite_functions`),
+so statements may use `now()` on both vendors; PostgreSQL keeps its own.
 
 A list of ids is passed as ONE parameter: `unnest(%s::bigint[])` on PostgreSQL, `json_each(%s)`
 on SQLite, so a 20,000-row batch is one statement with one parameter on both.
@@ -7,15 +10,55 @@ on SQLite, so a 20,000-row batch is one statement with one parameter on both.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import connection
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 
 def is_sqlite() -> bool:
     return connection.vendor == "sqlite"
+
+
+def install_sqlite_functions(sender: Any, connection: Any, **kwargs: Any) -> None:
+    """`connection_created` receiver: give SQLite a `now()` (UTC, in the text form Django stores
+    datetimes in, so it compares with stored values)."""
+    if connection.vendor != "sqlite":
+        return
+    connection.connection.create_function("now", 0, _sqlite_now)
+
+
+def _sqlite_now() -> str:
+    return str(timezone.now().astimezone(dt.UTC).replace(tzinfo=None))
+
+
+def db_datetime(value: dt.datetime | None) -> Any:
+    """A datetime as a statement parameter (SQLite: Django's stored text form, naive UTC)."""
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+def read_datetime(value: Any) -> dt.datetime | None:
+    """A datetime read by raw SQL, aware on both vendors (SQLite may hand back text)."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if value is not None and timezone.is_naive(value):
+        value = timezone.make_aware(value, dt.UTC)
+    return value
+
+
+def in_seconds() -> str:
+    """An SQL expression: now plus the seconds given as its one parameter (`seconds_param`)."""
+    return "%s" if is_sqlite() else "now() + make_interval(secs => %s)"
+
+
+def seconds_param(seconds: float) -> Any:
+    if is_sqlite():
+        return db_datetime(timezone.now() + dt.timedelta(seconds=seconds))
+    return seconds
 
 
 def ids_table(alias: str = "ids") -> str:
