@@ -119,6 +119,9 @@ CUSTOM_ACTIONS_ALLOW_LOOPBACK = env_bool("CUSTOM_ACTIONS_ALLOW_LOOPBACK", False)
 _broker_dir = VAR_DIR / "broker"
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem"):
+    from kombu.transport import TRANSPORT_ALIASES
+
+    TRANSPORT_ALIASES["filesystem"] = "config.broker:Transport"  # atomic message files
     for sub in ("queue", "processed"):
         (_broker_dir / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
