@@ -56,6 +56,18 @@ delivered = delivery.deliver_batch("email")
 delivery.deliver_batch("push")
 push_row = Message.objects.get(pk=push.message_id)
 claimed_again = delivery.claim_batch("push", limit=10, token="again")
+# a push send that reports one device token unregistered: the step records it and drops the token
+Profile.objects.filter(pk=profiles[0].id).update(push_tokens=["tok-a", "tok-b"])
+with transaction.atomic():
+    push2 = channels.message_request(key="sqlite:push2", channel="push",
+                                     profile_id=profiles[0].id, content={"title": "T", "body": "B"})
+claimed = delivery.claim_batch("push", limit=10, token="tk")
+(item,) = delivery.load_items(claimed)
+sender = delivery.sender_for("push")
+marked = delivery.step(sender, [], [item], token="tk")
+delivery.step(sender, [(item, delivery.Outcome("sent", provider_id="p-1",
+                                               invalid_tokens=["tok-a"]))], [], token="tk")
+push2_row = Message.objects.get(pk=push2.message_id)
 opened_first = reactions.reaction_record(message_id=first.message_id, kind="opened")
 opened_again = reactions.reaction_record(message_id=first.message_id, kind="opened")
 reaction = Reaction.objects.get(message_id=first.message_id, kind="opened")
@@ -73,6 +85,9 @@ print(json.dumps({
     "push": [push_row.status, push_row.attempts, push_row.next_attempt_at > timezone.now(),
              push_row.reason],
     "claimed_again": claimed_again,
+    "push2": [claimed == [push2.message_id], [m.id for m in marked] == claimed,
+              push2_row.status, push2_row.attempts, push2_row.provider_id,
+              Profile.objects.get(pk=profiles[0].id).push_tokens],
     "opened": [opened_first, opened_again, reaction.count,
                abs((timezone.now() - reaction.first_at).total_seconds()) < 60],
 }))
@@ -124,5 +139,7 @@ def test_messages_are_requested_delivered_and_recorded_on_sqlite(sqlite_env):
     assert (status, attempts, later) == ("pending", 1, True)
     assert "FCM_ENDPOINT" in reason
     assert result["claimed_again"] == []
+
+    assert result["push2"] == [True, True, "sent", 1, "p-1", ["tok-b"]]
 
     assert result["opened"] == [True, False, 2, True]
