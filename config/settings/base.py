@@ -122,12 +122,13 @@ if CELERY_BROKER_URL.startswith("filesystem"):
     from kombu.transport import TRANSPORT_ALIASES
 
     TRANSPORT_ALIASES["filesystem"] = "config.broker:Transport"  # atomic message files
-    for sub in ("queue", "processed"):
+    for sub in ("queue", "processed", "control"):
         (_broker_dir / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),  # kombu's default is ./control
         "store_processed": False,
     }
 CELERY_RESULT_BACKEND = None
