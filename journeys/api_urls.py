@@ -21,3 +21,8 @@ urlpatterns = [
     # channels (journeys/channels/api.py)
     path("messages/", channels_api.MessageListApi.as_view(), name="api-message-list"),
 ]
+
+# Test mode and the report (journeys/testmode, journeys/reports).
+from journeys.testmode.api_urls import urlpatterns as testmode_urlpatterns  # noqa: E402
+
+urlpatterns += testmode_urlpatterns

@@ -31,3 +31,7 @@ class JourneysConfig(AppConfig):
         from journeys.event_usage import journeys_using
 
         register_usage_provider(journeys_using)
+
+        from journeys.reports.decorations import register as register_report_decorations
+
+        register_report_decorations()  # counts on the canvas's node cards

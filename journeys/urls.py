@@ -13,4 +13,5 @@ urlpatterns: list = [
     path("journeys/<int:pk>/duplicate/", views.journey_duplicate, name="duplicate"),
     *channel_urlpatterns,
     path("", include("journeys.canvas.urls")),
+    path("", include("journeys.testmode.urls")),  # test mode and reports
 ]

@@ -91,6 +91,9 @@ class JourneyVersion(models.Model):
     # Optimistic concurrency: every definition change bumps it; a save based on an older
     # revision is refused (two tabs on one draft).
     revision = models.PositiveIntegerField(default=1)
+    # Test mode (journeys/testmode): while the status is `test`, every wait and event/reaction
+    # timeout lasts this many seconds (the engine reads it through its plan).
+    test_wait_seconds = models.PositiveIntegerField(null=True, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
