@@ -34,7 +34,9 @@ NODE = inline_serializer(
 class ReportApi(APIView):
     @extend_schema(
         summary="Live report: totals and per-activity figures",
-        parameters=[OpenApiParameter("version", OpenApiTypes.INT, description="One version's figures")],
+        parameters=[
+            OpenApiParameter("version", OpenApiTypes.INT, description="One version's figures")
+        ],
         responses=inline_serializer(
             "Report",
             {

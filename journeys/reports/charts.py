@@ -43,7 +43,9 @@ def _bucket_label(moment: dt.datetime, unit: str) -> str:
     return moment.strftime("%H:%M") if unit == "minute" else moment.strftime("%b %d %H:00")
 
 
-def line_chart(buckets: list[dt.datetime], lines: list[Line], *, unit: str, title: str = "") -> SafeString:
+def line_chart(
+    buckets: list[dt.datetime], lines: list[Line], *, unit: str, title: str = ""
+) -> SafeString:
     """An SVG line chart of `lines` over `buckets` (UTC), y from 0 to a round maximum."""
     count = max(len(buckets), 1)
     top = nice_max(max((max(line.values, default=0) for line in lines), default=0))
@@ -62,13 +64,23 @@ def line_chart(buckets: list[dt.datetime], lines: list[Line], *, unit: str, titl
     for tick in range(5):  # horizontal grid and y labels
         value = top * tick // 4
         ty = y(value)
-        parts.append(f'<line class="chart-grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{ty:.1f}" y2="{ty:.1f}"/>')
-        parts.append(f'<text class="chart-y" x="{LEFT - 8}" y="{ty + 4:.1f}" text-anchor="end">{value}</text>')
+        parts.append(
+            f'<line class="chart-grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{ty:.1f}" y2="{ty:.1f}"/>'
+        )
+        parts.append(
+            f'<text class="chart-y" x="{LEFT - 8}" y="{ty + 4:.1f}" text-anchor="end">{value}</text>'
+        )
     labels = min(6, count)
     for k in range(labels):  # x labels, evenly spread
         i = round(k * (count - 1) / max(labels - 1, 1)) if count > 1 else 0
         if i < len(buckets):
-            anchor = "start" if k == 0 and labels > 1 else "end" if k == labels - 1 and labels > 1 else "middle"
+            anchor = (
+                "start"
+                if k == 0 and labels > 1
+                else "end"
+                if k == labels - 1 and labels > 1
+                else "middle"
+            )
             parts.append(
                 f'<text class="chart-x" x="{x(i):.1f}" y="{HEIGHT - 8}" text-anchor="{anchor}">'
                 f"{escape(_bucket_label(buckets[i], unit))}</text>"

@@ -41,10 +41,16 @@ class NodeFigures:
     entered: int = 0
     exited: int = 0
     errors: int = 0
-    messages: dict[str, int] | None = None  # message activities: sent/excluded/failed/opened/clicked
+    messages: dict[str, int] | None = (
+        None  # message activities: sent/excluded/failed/opened/clicked
+    )
 
     def as_api(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"entered": self.entered, "exited": self.exited, "errors": self.errors}
+        data: dict[str, Any] = {
+            "entered": self.entered,
+            "exited": self.exited,
+            "errors": self.errors,
+        }
         if self.messages is not None:
             data.update(self.messages)
         return data
@@ -124,9 +130,13 @@ def _entry_nodes(report: Report, ids: list[int], runs) -> None:
     runs' entries (one grouped query), under each version's entry node id."""
     from journeys.validation import definition_entry
 
-    per_version = dict(runs.values("version_id").annotate(n=Count("id")).values_list("version_id", "n"))
+    per_version = dict(
+        runs.values("version_id").annotate(n=Count("id")).values_list("version_id", "n")
+    )
     with_steps = set(report.nodes)
-    for version_id, definition in JourneyVersion.objects.filter(pk__in=ids).values_list("pk", "definition"):
+    for version_id, definition in JourneyVersion.objects.filter(pk__in=ids).values_list(
+        "pk", "definition"
+    ):
         entry = definition_entry(definition or {})
         if entry is None or entry["id"] in with_steps:
             continue
@@ -163,8 +173,13 @@ class Timeseries:
     series: dict[str, list[int]]  # name -> one count per bucket
 
 
-UNITS = (("minute", dt.timedelta(minutes=1)), ("hour", dt.timedelta(hours=1)), ("day", dt.timedelta(days=1)))
+UNITS = (
+    ("minute", dt.timedelta(minutes=1)),
+    ("hour", dt.timedelta(hours=1)),
+    ("day", dt.timedelta(days=1)),
+)
 MAX_BUCKETS = 180
+MIN_BUCKETS = 30  # a young journey still gets a readable time axis (the last 30 minutes)
 
 
 def report_timeseries(
@@ -182,7 +197,9 @@ def report_timeseries(
         ((name, size) for name, size in UNITS if (now - start) / size <= MAX_BUCKETS), UNITS[-1]
     )
     messages = Message.objects.filter(journey_version_id__in=ids, is_test=is_test)
-    reactions = Reaction.objects.filter(message__journey_version_id__in=ids, message__is_test=is_test)
+    reactions = Reaction.objects.filter(
+        message__journey_version_id__in=ids, message__is_test=is_test
+    )
     sources = {
         "entered": (runs, "entered_at"),
         "exited": (runs.exclude(status="active"), "ended_at"),
@@ -190,7 +207,7 @@ def report_timeseries(
         "opened": (reactions.filter(kind="opened"), "first_at"),
         "clicked": (reactions.filter(kind="clicked"), "first_at"),
     }
-    begin = _truncate(start, unit)
+    begin = min(_truncate(start, unit), _truncate(now - step * (MIN_BUCKETS - 1), unit))
     buckets = []
     cursor = begin
     while cursor <= now and len(buckets) < MAX_BUCKETS * 2:

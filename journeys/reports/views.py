@@ -3,9 +3,9 @@ canvas's live report strip (polled; it redraws the node badges too)."""
 
 from __future__ import annotations
 
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
-from django.http import HttpResponse
 from django.views.decorators.http import require_GET
 
 from journeys.canvas.presenter import canvas_state
@@ -30,7 +30,14 @@ def activity_rows(version: JourneyVersion, report) -> list[dict]:
     rows = []
     for node in version.definition.get("nodes") or []:
         figures = report.node(node["id"])
-        rows.append({"id": node["id"], "type": node["type"], "title": titles[node["id"]], "figures": figures})
+        rows.append(
+            {
+                "id": node["id"],
+                "type": node["type"],
+                "title": titles[node["id"]],
+                "figures": figures,
+            }
+        )
     return rows
 
 
@@ -67,7 +74,9 @@ def report_page(request, pk: int):
             "legend": SERIES[2:],
         },
     ]
-    template = "journeys/reports/_report_body.html" if request.htmx else "journeys/reports/report.html"
+    template = (
+        "journeys/reports/_report_body.html" if request.htmx else "journeys/reports/report.html"
+    )
     return render(
         request,
         template,

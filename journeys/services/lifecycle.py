@@ -65,9 +65,16 @@ def journey_publish(*, journey: Journey, user) -> tuple[JourneyVersion, Report]:
         replaced.status, replaced.ended_at = VersionStatus.CLOSED, now
         replaced.save(update_fields=["status", "ended_at", "updated_at"])
         engine.version_closed(replaced)
+    if candidate.status == VersionStatus.TEST:  # publishing straight from test mode
+        from journeys.testmode.services import clear_test_data
+
+        clear_test_data(candidate)
+        candidate.test_wait_seconds = None
     candidate.status = VersionStatus.LIVE
     candidate.published_at, candidate.published_by = now, user
-    candidate.save(update_fields=["status", "published_at", "published_by", "updated_at"])
+    candidate.save(
+        update_fields=["status", "test_wait_seconds", "published_at", "published_by", "updated_at"]
+    )
     candidate.journey.entry_type = entry_type_of(candidate.definition)
     candidate.journey.save(update_fields=["entry_type", "updated_at"])
     engine.version_published(candidate, replaced=replaced)

@@ -20,10 +20,17 @@ def canvas_dock(context, state) -> dict:
     if version.status == VersionStatus.TEST:
         request = context.get("request")
         raw = request.GET.get("profile", "") if request is not None else ""
-        dock |= {"mode": "test"} | dock_context(version, profile_id=int(raw) if raw.isdigit() else None)
+        dock |= {"mode": "test"} | dock_context(
+            version, profile_id=int(raw) if raw.isdigit() else None
+        )
     elif version.status in REPORTED_STATUSES:
         from journeys.reports.views import activity_rows
 
         report = journey_report(version_ids=[version.pk])
-        dock |= {"mode": "report", "version": version, "report": report, "rows": activity_rows(version, report)}
+        dock |= {
+            "mode": "report",
+            "version": version,
+            "report": report,
+            "rows": activity_rows(version, report),
+        }
     return dock

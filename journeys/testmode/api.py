@@ -70,10 +70,15 @@ class TestModeApi(APIView):
         "editable again and its test runs and test report data are deleted.",
         request=inline_serializer(
             "TestModeInput",
-            {"enabled": serializers.BooleanField(), "wait_seconds": serializers.IntegerField(required=False)},
+            {
+                "enabled": serializers.BooleanField(),
+                "wait_seconds": serializers.IntegerField(required=False),
+            },
         ),
         responses=STATE,
-        examples=[OpenApiExample("On", value={"enabled": True, "wait_seconds": 10}, request_only=True)],
+        examples=[
+            OpenApiExample("On", value={"enabled": True, "wait_seconds": 10}, request_only=True)
+        ],
     )
     def post(self, request: Request, pk: int) -> Response:
         journey = get_object_or_404(Journey, pk=pk)
@@ -137,7 +142,9 @@ class TestProfileApi(APIView):
             "TestRun",
             {
                 "profile": serializers.IntegerField(),
-                "status": serializers.CharField(help_text="active | finished | exited | error | not_entered"),
+                "status": serializers.CharField(
+                    help_text="active | finished | exited | error | not_entered"
+                ),
                 "node": serializers.CharField(allow_null=True),
                 "steps": serializers.ListField(child=serializers.DictField()),
                 "context": serializers.DictField(),
@@ -202,7 +209,10 @@ class TestReactionApi(APIView):
         summary="Simulate an open or a click of a test message",
         request=inline_serializer(
             "TestReactionInput",
-            {"message": serializers.IntegerField(), "kind": serializers.ChoiceField(["opened", "clicked"])},
+            {
+                "message": serializers.IntegerField(),
+                "kind": serializers.ChoiceField(["opened", "clicked"]),
+            },
         ),
         responses=inline_serializer("TestReactionResult", {"first": serializers.BooleanField()}),
     )

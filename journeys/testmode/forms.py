@@ -14,7 +14,13 @@ from events.services.configurations import configuration_data
 
 from .errors import TestModeError
 
-INPUT_TYPES = {"string": "text", "number": "number", "integer": "number", "boolean": "checkbox", "datetime": "text"}
+INPUT_TYPES = {
+    "string": "text",
+    "number": "number",
+    "integer": "number",
+    "boolean": "checkbox",
+    "datetime": "text",
+}
 
 
 @dataclass

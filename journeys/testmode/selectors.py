@@ -65,7 +65,9 @@ class TestProfile:
     node: str = ""
 
 
-def test_profiles(version: JourneyVersion, *, search: str = "", limit: int = 50) -> list[TestProfile]:
+def test_profiles(
+    version: JourneyVersion, *, search: str = "", limit: int = 50
+) -> list[TestProfile]:
     """Test profiles to pick from, with where their test run is. For audience journeys the
     audience's test profiles come first (the others would be refused at entry)."""
     from audiences.models import Audience, Profile
@@ -86,12 +88,12 @@ def test_profiles(version: JourneyVersion, *, search: str = "", limit: int = 50)
         audience = Audience.objects.filter(pk=audience_id).first()
         if audience is not None:
             members = set(
-                audience_profiles(audience=audience).filter(is_test=True).values_list("id", flat=True)[:500]
+                audience_profiles(audience=audience)
+                .filter(is_test=True)
+                .values_list("id", flat=True)[:500]
             )
     rows = list(profiles.order_by("id").values("id", "first_name", "last_name")[:500])
-    emails = dict(
-        _identities([row["id"] for row in rows], "email")
-    )
+    emails = dict(_identities([row["id"] for row in rows], "email"))
     runs = {
         run["profile_id"]: run
         for run in Run.objects.filter(version_id=version.pk, is_test=True)
@@ -158,7 +160,9 @@ class RunLog:
 
     @property
     def context_json(self) -> str:
-        return json.dumps((self.run or {}).get("context") or {}, indent=2, ensure_ascii=False, default=str)
+        return json.dumps(
+            (self.run or {}).get("context") or {}, indent=2, ensure_ascii=False, default=str
+        )
 
     def flow_json(self) -> str:
         """What static/js/testmode.js lights up: node statuses and connections, in order."""
@@ -186,21 +190,41 @@ class RunLog:
             "context": run.get("context") or {},
             "errors": self.errors,
             "messages": [
-                {k: m[k] for k in ("id", "node", "channel", "status", "reason", "sent_at", "opened", "clicked")}
+                {
+                    k: m[k]
+                    for k in (
+                        "id",
+                        "node",
+                        "channel",
+                        "status",
+                        "reason",
+                        "sent_at",
+                        "opened",
+                        "clicked",
+                    )
+                }
                 for m in self.messages
             ],
         }
 
 
 def node_titles(version: JourneyVersion) -> dict[str, str]:
-    """Each node's name as the canvas shows it: its label, else its activity's label."""
+    """Each node's name as its canvas card shows it: its label, else what its settings say
+    ("Email + Push · Welcome…"), else its activity's label. One query per kind of reference."""
+    from journeys.canvas.presenter import definition_references, readable
+    from journeys.references import resolve
+
+    definition = version.definition or {}
+    names = resolve(definition_references(definition))
     titles = {}
-    for node in version.definition.get("nodes") or []:
+    for node in definition.get("nodes") or []:
         try:
-            kind = activities.get(node["type"]).label
+            activity = activities.get(node["type"])
+            summary = readable(activity.summary(node.get("config") or {}, names))
+            kind = activity.label
         except KeyError:
-            kind = node.get("type", "")
-        titles[node["id"]] = node.get("label") or kind
+            summary, kind = "", node.get("type", "")
+        titles[node["id"]] = node.get("label") or summary or kind
     return titles
 
 
@@ -221,6 +245,9 @@ def run_log(version: JourneyVersion, profile_id: int) -> RunLog:
         log.flow[step["node"]] = "failed" if step["error"] else "visited"
     if run["status"] == "active":
         log.flow[run["node"]] = "current"
+        if run["state"] == "listening":  # the race it waits on: the events/reactions after it
+            for target in _listeners(version, run["node"]):
+                log.flow.setdefault(target, "listening")
     elif run["status"] == "error":
         log.flow[run["node"]] = "failed"
     path = [s["node"] for s in steps]
@@ -250,4 +277,15 @@ def run_messages(run_id: int) -> list[dict[str, Any]]:
             "clicked": "clicked" in kinds.get(m["id"], set()),
         }
         for m in messages
+    ]
+
+
+def _listeners(version: JourneyVersion, node_id: str) -> list[str]:
+    types = {n["id"]: n.get("type") for n in version.definition.get("nodes") or []}
+    return [
+        e["to"]
+        for e in version.definition.get("edges") or []
+        if e.get("from") == node_id
+        and (e.get("port") or "default") == "default"
+        and types.get(e.get("to")) in ("event", "reaction")
     ]

@@ -14,6 +14,8 @@ urlpatterns = [
     path(base + "trigger/", views.trigger_form, name="test_trigger_form"),
     path(base + "trigger/send/", views.trigger, name="test_trigger"),
     path(base + "reaction/", views.reaction, name="test_reaction"),
-    path("journeys/canvas/<int:version_id>/report/", report_views.canvas_report, name="canvas_report"),
+    path(
+        "journeys/canvas/<int:version_id>/report/", report_views.canvas_report, name="canvas_report"
+    ),
     path("journeys/<int:pk>/report/", report_views.report_page, name="report"),
 ]

@@ -129,7 +129,9 @@ def enter(request, version_id: int):
         return _message(request, error.message, status=error.status)
     text = f"{result.entered} test profile{'s' if result.entered != 1 else ''} entered."
     if result.refused:
-        reasons = ", ".join(f"{n} {reason.replace('_', ' ')}" for reason, n in result.refused.items())
+        reasons = ", ".join(
+            f"{n} {reason.replace('_', ' ')}" for reason, n in result.refused.items()
+        )
         text += f" Refused: {reasons}."
     response = _message(request, text, ok=bool(result.entered))
     response["HX-Trigger"] = json.dumps({"tm-entered": {"profile": result.requested[0]}})
@@ -194,7 +196,9 @@ def trigger(request, version_id: int):
         if profile_id:
             response["HX-Trigger"] = json.dumps({"tm-entered": {"profile": profile_id}})
         return response
-    return _message(request, f"Event {result['status']}: {result['reason'] or 'no reason given'}.", status=422)
+    return _message(
+        request, f"Event {result['status']}: {result['reason'] or 'no reason given'}.", status=422
+    )
 
 
 @require_POST

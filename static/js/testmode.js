@@ -18,7 +18,7 @@
     const graph = document.getElementById("canvas-graph");
     if (!graph) return;
     graph.querySelectorAll(".tm-node-flag").forEach((el) => el.remove());
-    graph.querySelectorAll(".cv-node").forEach((el) => el.classList.remove("node--visited", "node--current", "node--failed"));
+    graph.querySelectorAll(".cv-node").forEach((el) => el.classList.remove("node--visited", "node--current", "node--failed", "node--listening"));
     graph.querySelectorAll(".cv-edge.is-lit").forEach((el) => el.classList.remove("is-lit"));
     const flow = flowData();
     const nodes = (flow && flow.nodes) || {};
@@ -31,7 +31,7 @@
       graph.querySelectorAll(`.cv-edge[data-from="${CSS.escape(from)}"][data-to="${CSS.escape(to)}"]`)
         .forEach((edge) => edge.classList.add("is-lit"));
     });
-    ids.forEach((id) => { if (!order.includes(id)) order.push(id); });
+    ids.forEach((id) => { if (!order.includes(id) && nodes[id] !== "listening") order.push(id); });
     ids.forEach((id) => {
       const node = document.getElementById("node-" + id);
       if (!node) return;
@@ -43,6 +43,9 @@
       if (status === "failed") {
         flag.innerHTML = FLAG_ERROR;
         flag.title = "This step failed: see the log";
+      } else if (status === "listening") {
+        flag.textContent = "…";
+        node.title = "Waiting for this to happen (the first one wins)";
       } else {
         flag.textContent = String(order.indexOf(id) + 1);
       }
