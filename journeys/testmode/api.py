@@ -34,7 +34,7 @@ def _not_object() -> Response:
     return error_response([{"field": "non_field_errors", "message": "a JSON object"}])
 
 
-def test_state(journey: Journey) -> dict[str, Any]:
+def journey_test_state(journey: Journey) -> dict[str, Any]:
     version = open_version(journey)
     enabled = version is not None and version.status == VersionStatus.TEST
     return {
@@ -61,7 +61,7 @@ class TestModeApi(APIView):
 
     @extend_schema(responses=STATE, summary="Test mode state")
     def get(self, request: Request, pk: int) -> Response:
-        return Response(test_state(get_object_or_404(Journey, pk=pk)))
+        return Response(journey_test_state(get_object_or_404(Journey, pk=pk)))
 
     @extend_schema(
         summary="Switch test mode on or off",
@@ -90,14 +90,14 @@ class TestModeApi(APIView):
             return error_response([{"field": "enabled", "message": "true or false"}])
         try:
             if enabled:
-                services.test_mode_start(
+                services.journey_test_start(
                     journey=journey, wait_seconds=body.get("wait_seconds"), user=request.user
                 )
             else:
-                services.test_mode_stop(journey=journey, user=request.user)
+                services.journey_test_stop(journey=journey, user=request.user)
         except JourneyServiceError as exc:
             return _refused(exc)
-        return Response(test_state(journey))
+        return Response(journey_test_state(journey))
 
 
 class TestEnterApi(APIView):
@@ -125,7 +125,7 @@ class TestEnterApi(APIView):
         if body is None:
             return _not_object()
         try:
-            result = services.test_enter(journey=journey, profile_ids=body.get("profiles"))
+            result = services.journey_test_enter(journey=journey, profile_ids=body.get("profiles"))
         except JourneyServiceError as exc:
             return _refused(exc)
         return Response(
@@ -159,7 +159,7 @@ class TestProfileApi(APIView):
         journey = get_object_or_404(Journey, pk=pk)
         get_object_or_404(Profile, pk=profile_id)
         try:
-            version = services.test_version(journey)
+            version = services.journey_test_version(journey)
         except JourneyServiceError as exc:
             return _refused(exc)
         return Response(run_log(version, profile_id).as_api())
@@ -191,7 +191,7 @@ class TestEventApi(APIView):
         if profile is not None and (isinstance(profile, bool) or not str(profile).isdigit()):
             return error_response([{"field": "profile", "message": "a profile id"}])
         try:
-            results = services.test_trigger_event(
+            results = services.journey_test_trigger_event(
                 journey=journey,
                 event=str(body.get("event") or ""),
                 payload=body.get("payload", {}),
@@ -222,7 +222,7 @@ class TestReactionApi(APIView):
         if body is None:
             return _not_object()
         try:
-            first = services.test_reaction(
+            first = services.journey_test_reaction(
                 journey=journey, message_id=body.get("message"), kind=str(body.get("kind") or "")
             )
         except JourneyServiceError as exc:

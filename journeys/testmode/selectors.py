@@ -65,7 +65,7 @@ class TestProfile:
     node: str = ""
 
 
-def test_profiles(
+def testable_profiles(
     version: JourneyVersion, *, search: str = "", limit: int = 50
 ) -> list[TestProfile]:
     """Test profiles to pick from, with where their test run is. For audience journeys the

@@ -1,11 +1,11 @@
 """Writes of test mode. The engine does the running (journeys/engine); these services decide what
 a marketer may do in test mode and hand it to the engine or to the real ingestion path.
 
-    version = test_mode_start(journey=j, wait_seconds=10, user=u)   # draft → test
-    result = test_enter(journey=j, profile_ids=[17, 18])            # read audience / business event
-    results = test_trigger_event(journey=j, event="purchase", payload={...}, profile_id=17)
-    test_reaction(journey=j, message_id=42, kind="opened")          # as if the pixel loaded
-    test_mode_stop(journey=j, user=u)                               # test → draft, test data gone
+    version = journey_test_start(journey=j, wait_seconds=10, user=u)   # draft → test
+    result = journey_test_enter(journey=j, profile_ids=[17, 18])            # read audience / business event
+    results = journey_test_trigger_event(journey=j, event="purchase", payload={...}, profile_id=17)
+    journey_test_reaction(journey=j, message_id=42, kind="opened")          # as if the pixel loaded
+    journey_test_stop(journey=j, user=u)                               # test → draft, test data gone
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def _open_version(journey: Journey, *, lock: bool = True) -> JourneyVersion | No
     return (versions.select_for_update() if lock else versions).first()
 
 
-def test_version(journey: Journey) -> JourneyVersion:
+def journey_test_version(journey: Journey) -> JourneyVersion:
     """The journey's version in test mode, or a 409 saying test mode is off."""
     version = _open_version(journey, lock=False)
     if version is None or version.status != VersionStatus.TEST:
@@ -63,7 +63,7 @@ def clean_wait_seconds(value: Any) -> int:
 
 
 @transaction.atomic
-def test_mode_start(*, journey: Journey, wait_seconds: Any = None, user=None) -> JourneyVersion:
+def journey_test_start(*, journey: Journey, wait_seconds: Any = None, user=None) -> JourneyVersion:
     """Switch the journey's draft to test mode (or change the wait time of a running test).
 
     Steps: check the wait time; lock the open version (a draft, or already in test); a draft
@@ -90,7 +90,7 @@ def test_mode_start(*, journey: Journey, wait_seconds: Any = None, user=None) ->
 
 
 @transaction.atomic
-def test_mode_stop(*, journey: Journey, user=None) -> JourneyVersion:
+def journey_test_stop(*, journey: Journey, user=None) -> JourneyVersion:
     """Leave test mode: the version is a draft again and its test runs, steps, timers, entry
     counters and test messages (with their reactions) are deleted — test data never stays."""
     version = _open_version(journey)
@@ -116,13 +116,13 @@ class EnterResult:
     refused: dict[str, int] = field(default_factory=dict)
 
 
-def test_enter(*, journey: Journey, profile_ids: list[Any] | None) -> EnterResult:
+def journey_test_enter(*, journey: Journey, profile_ids: list[Any] | None) -> EnterResult:
     """Start test runs of a read-audience or business-event journey now.
 
     `profile_ids`: 1–100 test profiles; empty or None: the test profiles of the entry's
     audience (up to 100). Every id must be a test profile (the error names `profiles[i]`).
     The engine enters them set-based (already inside → refused, counted with the reason)."""
-    version = test_version(journey)
+    version = journey_test_version(journey)
     plan = plan_for(version)
     if plan.entry.type not in ENTER_BY_HAND:
         raise TestModeError(
@@ -181,7 +181,7 @@ def _clean_profile_ids(raw: list[Any] | None) -> list[int]:
     return list(dict.fromkeys(ids))
 
 
-def test_trigger_event(
+def journey_test_trigger_event(
     *, journey: Journey, event: str, payload: Any, profile_id: int | None = None
 ) -> list[dict[str, Any]]:
     """Send an event the journey uses, for a test profile, through the real ingestion path
@@ -193,7 +193,7 @@ def test_trigger_event(
     from events.models import EventConfiguration
     from events.services import events_ingest
 
-    version = test_version(journey)
+    version = journey_test_version(journey)
     if event not in journey_events(version):
         raise TestModeError(f"this journey does not use the event {event!r}", field="event")
     config = EventConfiguration.objects.filter(name=event).first()
@@ -248,13 +248,13 @@ def _put(payload: dict[str, Any], path: str, value: Any) -> None:
     current[parts[-1]] = value
 
 
-def test_reaction(*, journey: Journey, message_id: Any, kind: str) -> bool:
+def journey_test_reaction(*, journey: Journey, message_id: Any, kind: str) -> bool:
     """Simulate an open or a click of a test message, through the same recording path as the
     signed tracking URLs (`reaction_record`): the engine hears it as a real one. True when it
     was the first of its kind."""
     from journeys.channels.reactions import reaction_record
 
-    version = test_version(journey)
+    version = journey_test_version(journey)
     if kind not in ("opened", "clicked"):
         raise TestModeError("opened or clicked", field="kind")
     message = (

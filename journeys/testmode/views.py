@@ -22,7 +22,7 @@ from journeys.services.errors import DefinitionInvalid, JourneyServiceError
 
 from . import services
 from .forms import event_form, payload_from_form, payload_from_json
-from .selectors import journey_events, profile_identity, run_log, test_profiles
+from .selectors import journey_events, profile_identity, run_log, testable_profiles
 
 
 def _version(version_id: int) -> JourneyVersion:
@@ -53,11 +53,11 @@ def toggle(request, version_id: int):
     journey = version.journey
     try:
         if request.POST.get("enabled") == "1":
-            services.test_mode_start(
+            services.journey_test_start(
                 journey=journey, wait_seconds=request.POST.get("wait_seconds"), user=request.user
             )
         else:
-            services.test_mode_stop(journey=journey, user=request.user)
+            services.journey_test_stop(journey=journey, user=request.user)
     except DefinitionInvalid:
         state = canvas_state(version, user=request.user)
         html = render_to_string(
@@ -88,7 +88,7 @@ def dock_context(version: JourneyVersion, *, profile_id: int | None = None) -> d
     from .selectors import entry_node
 
     entry = entry_node(version) or {}
-    profiles = test_profiles(version)
+    profiles = testable_profiles(version)
     if profile_id is None:
         profile_id = next((p.id for p in profiles if p.status), None)
     return {
@@ -124,7 +124,7 @@ def enter(request, version_id: int):
     if ids is not None and not ids:
         return _message(request, "Tick at least one test profile, or enter them all.", status=422)
     try:
-        result = services.test_enter(journey=version.journey, profile_ids=ids)
+        result = services.journey_test_enter(journey=version.journey, profile_ids=ids)
     except JourneyServiceError as error:
         return _message(request, error.message, status=error.status)
     text = f"{result.entered} test profile{'s' if result.entered != 1 else ''} entered."
@@ -149,7 +149,7 @@ def trigger_form(request, version_id: int):
     config = EventConfiguration.objects.filter(name=name).first()
     if name not in events or config is None:
         raise Http404("this journey does not use that event")
-    profiles = test_profiles(version)
+    profiles = testable_profiles(version)
     profile_id = _profile_param(request) or (profiles[0].id if profiles else None)
     identity = profile_identity(profile_id, config.namespace) if profile_id else None
     fields, payload = event_form(config, identity=identity)
@@ -183,7 +183,7 @@ def trigger(request, version_id: int):
             payload = payload_from_json(request.POST.get("payload_json", ""))
         else:
             payload = payload_from_form(config, request.POST)
-        results = services.test_trigger_event(
+        results = services.journey_test_trigger_event(
             journey=version.journey, event=config.name, payload=payload, profile_id=profile_id
         )
     except JourneyServiceError as error:
@@ -206,7 +206,7 @@ def reaction(request, version_id: int):
     """Simulate an open or a click of a test message, then redraw the live region."""
     version = _test_version(version_id)
     try:
-        services.test_reaction(
+        services.journey_test_reaction(
             journey=version.journey,
             message_id=request.POST.get("message", ""),
             kind=request.POST.get("kind", ""),

@@ -11,6 +11,7 @@ report counts the real members of the audience."""
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.core.management import call_command
@@ -84,8 +85,12 @@ def test_the_seed_journey_in_test_mode_then_live(
     env = {"EMAIL_URL": smtp_server.url, "PUBLIC_URL": live_server.url} | http_listener_env(
         http_listener
     )
-    worker = start_worker(log_name="seed-test-mode", extra_env=env)
+    # The worker gets ready while the seed is drawn (it is first needed when profiles enter).
+    starting = ThreadPoolExecutor(max_workers=1).submit(
+        start_worker, log_name="seed-test-mode", extra_env=env
+    )
     beat = start_beat(log_name="seed-test-mode-beat")
+    worker = None
     page.on("dialog", lambda dialog: dialog.accept())
     try:
         # --- Build the seed on an empty canvas, validate, test mode on (10 s) -----------------
@@ -101,6 +106,8 @@ def test_the_seed_journey_in_test_mode_then_live(
         assert page.locator(".cv-palette").is_hidden()  # read-only: nothing to drop
         screenshot(page, "seed-test-1-on")
 
+        worker = starting.result(timeout=60)
+
         # --- Enter three test profiles ---------------------------------------------------------
         for profile in (tess, theo, tina):
             page.check(f"input[name=profiles][value='{profile.pk}']")
@@ -109,13 +116,22 @@ def test_the_seed_journey_in_test_mode_then_live(
         assert Run.objects.filter(is_test=True).count() == 3
         smtp_server.wait_for(3)
         http_listener.wait_for(3)
-        first = {p.pk: _emails(smtp_server, p.identities.get(namespace="email").value) for p in (tess, theo, tina)}
-        assert all(len(found) == 1 and found[0].subject.startswith("Welcome, ") for found in first.values())
+        first = {
+            p.pk: _emails(smtp_server, p.identities.get(namespace="email").value)
+            for p in (tess, theo, tina)
+        }
+        assert all(
+            len(found) == 1 and found[0].subject.startswith("Welcome, ") for found in first.values()
+        )
 
         # The 10-second test wait is the race's timeout (not the journey's 1 day).
         tina_run = Run.objects.get(profile=tina, is_test=True)
         timer = Timer.objects.get(run=tina_run, kind="timeout", status="pending")
-        assert dt.timedelta(seconds=9) <= timer.due_at - tina_run.entered_at <= dt.timedelta(seconds=12)
+        assert (
+            dt.timedelta(seconds=9)
+            <= timer.due_at - tina_run.entered_at
+            <= dt.timedelta(seconds=12)
+        )
 
         # --- Tess opens the email in her mail client (its pixel loads) ------------------------
         mail = page.context.new_page()
@@ -125,9 +141,19 @@ def test_the_seed_journey_in_test_mode_then_live(
         # --- Theo opens the push (its open_url) -----------------------------------------------
         [theo_push] = _pushes(http_listener, theo)
         assert page.request.post(theo_push["data"]["open_url"]).ok
-        wait_until(lambda: Run.objects.get(profile=tess, is_test=True).node == "reaction_2", 20, "Tess's open")
-        wait_until(lambda: Run.objects.get(profile=theo, is_test=True).node == "reaction", 20, "Theo's open")
-        assert not Timer.objects.filter(run__profile__in=[tess, theo], kind="timeout", status="pending")
+        wait_until(
+            lambda: Run.objects.get(profile=tess, is_test=True).node == "reaction_2",
+            20,
+            "Tess's open",
+        )
+        wait_until(
+            lambda: Run.objects.get(profile=theo, is_test=True).node == "reaction",
+            20,
+            "Theo's open",
+        )
+        assert not Timer.objects.filter(
+            run__profile__in=[tess, theo], kind="timeout", status="pending"
+        )
 
         # --- Tina opens nothing: her 10 s test timeout passes (due time moved to now) ---------
         Timer.objects.filter(pk=timer.pk, status="pending").update(due_at=timezone.now())
@@ -147,7 +173,9 @@ def test_the_seed_journey_in_test_mode_then_live(
         _lit(page, ["read_audience", "message"], current="reaction")
         _pick(page, tina)
         _lit(page, ["read_audience", "message", "reaction_2"], current="message_2")
-        assert page.locator("#node-reaction.node--visited, #node-reaction.node--current").count() == 0
+        assert (
+            page.locator("#node-reaction.node--visited, #node-reaction.node--current").count() == 0
+        )
         screenshot(page, "seed-test-3-tina-reminded")
 
         # --- A purchase for each, from the panel: the thank-you push --------------------------
@@ -161,10 +189,15 @@ def test_the_seed_journey_in_test_mode_then_live(
                 page.click("#tm-send-event")
             assert sent.value.status == 200, sent.value.text()
             page.wait_for_selector("#tm-trigger-message:has-text('accepted as purchase')")
-            wait_until(lambda p=profile: len(_pushes(http_listener, p)) == 2, 20, "the thank-you push")
+            wait_until(
+                lambda p=profile: len(_pushes(http_listener, p)) == 2, 20, "the thank-you push"
+            )
             assert _pushes(http_listener, profile)[1]["notification"]["title"] == "Thank you"
         wait_until(
-            lambda: set(Run.objects.filter(is_test=True).values_list("status", flat=True)) == {"finished"},
+            lambda: (
+                set(Run.objects.filter(is_test=True).values_list("status", flat=True))
+                == {"finished"}
+            ),
             20,
             "the test runs to finish",
         )
@@ -172,7 +205,8 @@ def test_the_seed_journey_in_test_mode_then_live(
         for node in ("read_audience", "message", "reaction_2", "message_2", "event", "message_3"):
             page.wait_for_selector(f"#node-{node}.node--visited")
         page.wait_for_selector("#tm-run-status:has-text('finished')")
-        screenshot(page, "seed-test-4-tina-thanked")
+        page.evaluate("document.getElementById('tm-live').closest('.tm-section').scrollIntoView()")
+        screenshot(page, "seed-test-4-tina-thanked")  # docs/img/canvas-test-mode.png
         _pick(page, theo)
         for node in ("read_audience", "message", "reaction", "event", "message_3"):
             page.wait_for_selector(f"#node-{node}.node--visited")
@@ -201,4 +235,4 @@ def test_the_seed_journey_in_test_mode_then_live(
         screenshot(page, "seed-live-report-page")
     finally:
         stop(beat)
-        stop_worker(worker)
+        stop_worker(worker or starting.result(timeout=60))
