@@ -39,7 +39,8 @@ def test_test_mode_on_makes_the_draft_a_read_only_test_version_with_the_chosen_w
     version = JourneyVersion.objects.get(journey=journey)
     assert version.status == VersionStatus.TEST and version.test_wait_seconds == 15
     put = api_client.put(
-        f"/api/v1/journeys/{journey.pk}/", seed_definition(version.nodes[0]["config"]["audience"]),
+        f"/api/v1/journeys/{journey.pk}/",
+        seed_definition(version.nodes[0]["config"]["audience"]),
         format="json",
     )
     assert put.status_code == 409  # read-only while testing
@@ -122,7 +123,10 @@ def test_test_mode_off_clears_the_test_runs_and_their_messages(api_client, journ
     off = api_client.post(f"/api/v1/journeys/{journey.pk}/test/", {"enabled": False}, format="json")
     assert off.json() == {"enabled": False, "wait_seconds": None, "status": "draft", "version": 1}
     assert not Run.objects.exists() and not Message.objects.exists()
-    assert api_client.get(f"/api/v1/journeys/{journey.pk}/test/profiles/{tester.pk}/").status_code == 409
+    assert (
+        api_client.get(f"/api/v1/journeys/{journey.pk}/test/profiles/{tester.pk}/").status_code
+        == 409
+    )
 
 
 def test_trigger_an_event_goes_through_ingestion_for_the_test_profile(api_client, journey):
@@ -170,7 +174,9 @@ def test_simulated_reactions_need_a_sent_test_message_of_this_journey(api_client
         "first": False
     }
     assert email.reactions.get().count == 2
-    assert "kind" in _errors(api_client.post(url, {"message": email.pk, "kind": "x"}, format="json"))
+    assert "kind" in _errors(
+        api_client.post(url, {"message": email.pk, "kind": "x"}, format="json")
+    )
 
 
 def test_the_report_counts_live_runs_only(api_client, journey, user):
@@ -191,7 +197,12 @@ def test_the_report_counts_live_runs_only(api_client, journey, user):
     entries.enter_profiles(plan=plan_for(version), profile_ids=[customers[0].pk])  # refused
 
     report = api_client.get(report_url).json()
-    assert (report["entered"], report["exited"], report["errors"], report["discarded"]) == (3, 0, 0, 1)
+    assert (report["entered"], report["exited"], report["errors"], report["discarded"]) == (
+        3,
+        0,
+        0,
+        1,
+    )
     assert report["nodes"]["start"] == {"entered": 3, "exited": 3, "errors": 0}
     assert report["nodes"]["first"]["entered"] == 3
     assert report["nodes"]["first"]["sent"] == 0 and "opened" in report["nodes"]["first"]
