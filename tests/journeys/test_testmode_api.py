@@ -208,3 +208,19 @@ def test_the_report_counts_live_runs_only(api_client, journey, user):
     assert report["nodes"]["first"]["sent"] == 0 and "opened" in report["nodes"]["first"]
     assert api_client.get(report_url + "?version=1").json()["entered"] == 3
     assert api_client.get(report_url + "?version=7").status_code == 404
+
+
+def test_the_report_is_a_fixed_handful_of_queries_whatever_the_journey_size(
+    journey, user, django_assert_max_num_queries
+):
+    from journeys.engine import entries
+    from journeys.engine.plan import plan_for
+    from journeys.reports.selectors import journey_report
+
+    version, _ = journey_publish(journey=journey, user=user)
+    entries.enter_profiles(
+        plan=plan_for(version), profile_ids=[create_profile(city="Atlanta").pk for _ in range(30)]
+    )
+    with django_assert_max_num_queries(7):
+        report = journey_report(version_ids=[version.pk])
+    assert report.entered == 30 and report.node("first").messages["sent"] == 0
