@@ -133,8 +133,20 @@ def enter(request, version_id: int):
             f"{n} {reason.replace('_', ' ')}" for reason, n in result.refused.items()
         )
         text += f" Refused: {reasons}."
-    response = _message(request, text, ok=bool(result.entered))
-    response["HX-Trigger"] = json.dumps({"tm-entered": {"profile": result.requested[0]}})
+    return _message_and_log(
+        request, version, text, ok=bool(result.entered), profile_id=result.requested[0]
+    )
+
+
+def _message_and_log(request, version, text: str, *, ok: bool, profile_id: int | None):
+    """The message where the action was, and the log switched to that profile (out of band),
+    so the marketer watches the profile they just acted for."""
+    response = _message(request, text, ok=ok)
+    if profile_id is not None:
+        context = dock_context(version, profile_id=profile_id) | {"oob": True}
+        response.content += render_to_string(
+            "journeys/canvas/test/_live.html", context, request=request
+        ).encode()
     return response
 
 
@@ -190,12 +202,8 @@ def trigger(request, version_id: int):
         return _message(request, error.message, status=422)
     result = results[0]
     if result["status"] == "accepted":
-        response = _message(
-            request, f"Event sent: accepted as {', '.join(result['matched'])}.", ok=True
-        )
-        if profile_id:
-            response["HX-Trigger"] = json.dumps({"tm-entered": {"profile": profile_id}})
-        return response
+        text = f"Event sent: accepted as {', '.join(result['matched'])}."
+        return _message_and_log(request, version, text, ok=True, profile_id=profile_id)
     return _message(
         request, f"Event {result['status']}: {result['reason'] or 'no reason given'}.", status=422
     )

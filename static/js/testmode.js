@@ -69,15 +69,6 @@
   });
   document.addEventListener("DOMContentLoaded", applyFlow);
 
-  /* A profile just entered (or an event was sent for it): show its path. */
-  document.body.addEventListener("tm-entered", (event) => {
-    const live = document.getElementById("tm-live");
-    const profile = event.detail && event.detail.profile;
-    if (!live || !profile || !window.htmx) return;
-    const url = live.getAttribute("hx-get").split("?")[0] + "?profile=" + encodeURIComponent(profile);
-    window.htmx.ajax("GET", url, { target: "#tm-live", swap: "outerHTML" });
-  });
-
   /* --- "Trigger an event": the form and its JSON view ----------------------------------------- */
   function setPath(obj, path, value) {
     const parts = path.split(".");

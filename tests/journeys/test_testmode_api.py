@@ -224,3 +224,40 @@ def test_the_report_is_a_fixed_handful_of_queries_whatever_the_journey_size(
     with django_assert_max_num_queries(7):
         report = journey_report(version_ids=[version.pk])
     assert report.entered == 30 and report.node("first").messages["sent"] == 0
+
+
+def test_a_failed_step_is_in_the_log_with_its_error_and_marked_failed_on_the_path(
+    api_client, audience, user
+):
+    document = {
+        "name": "Birthday fix",
+        "nodes": [
+            {"id": "start", "type": "read_audience", "config": {"audience": audience.pk}},
+            {
+                "id": "fix",
+                "type": "update_profile",
+                "config": {"attributes": {"birth_year": "soon"}},
+            },
+            {"id": "done", "type": "end", "config": {}},
+        ],
+        "edges": [{"from": "start", "to": "fix"}, {"from": "fix", "to": "done"}],
+    }
+    version, _ = journey_create(document=document, user=user)
+    _test_on(api_client, version.journey)
+    tester = create_profile(city="Atlanta", is_test=True)
+    api_client.post(
+        f"/api/v1/journeys/{version.journey_id}/test/enter/",
+        {"profiles": [tester.pk]},
+        format="json",
+    )
+    log = api_client.get(f"/api/v1/journeys/{version.journey_id}/test/profiles/{tester.pk}/").json()
+    assert log["status"] == "error"
+    assert [e["node"] for e in log["errors"]] == ["fix"] and "birth_year" in log["errors"][0][
+        "message"
+    ]
+    assert log["steps"][-1]["node"] == "fix" and log["steps"][-1]["error"]
+
+    from journeys.testmode.selectors import run_log
+
+    flow = run_log(JourneyVersion.objects.get(pk=version.pk), tester.pk).flow
+    assert flow == {"start": "visited", "fix": "failed"}

@@ -84,7 +84,8 @@ def test_entering_from_the_panel_and_the_log_with_its_lit_path(logged_client, ve
         f"/journeys/canvas/{version.pk}/test/enter/", {"profiles": [tess.pk]}, **HTMX
     )
     assert "1 test profile entered." in response.content.decode()
-    assert json.loads(response["HX-Trigger"]) == {"tm-entered": {"profile": tess.pk}}
+    assert 'id="tm-live"' in response.content.decode()  # the log follows Tess (out of band)
+    assert f'id="tm-log" data-profile="{tess.pk}"' in response.content.decode()
 
     live = logged_client.get(f"/journeys/canvas/{version.pk}/test/live/?profile={tess.pk}")
     html = live.content.decode()
