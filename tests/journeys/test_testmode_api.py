@@ -261,3 +261,30 @@ def test_a_failed_step_is_in_the_log_with_its_error_and_marked_failed_on_the_pat
 
     flow = run_log(JourneyVersion.objects.get(pk=version.pk), tester.pk).flow
     assert flow == {"start": "visited", "fix": "failed"}
+
+
+def test_event_journeys_are_entered_by_triggering_their_event_not_by_hand(api_client, user):
+    document = {
+        "name": "Thanks for buying",
+        "namespace": "email",
+        "nodes": [
+            {"id": "bought", "type": "unitary_event", "config": {"event": "purchase"}},
+            {
+                "id": "thanks",
+                "type": "message",
+                "config": {"push": {"title": "Thanks", "body": "!"}},
+            },
+        ],
+        "edges": [{"from": "bought", "to": "thanks"}],
+    }
+    version, _ = journey_create(document=document, user=user)
+    assert _test_on(api_client, version.journey).status_code == 200
+    tester = create_profile(is_test=True)
+    response = api_client.post(
+        f"/api/v1/journeys/{version.journey_id}/test/enter/",
+        {"profiles": [tester.pk]},
+        format="json",
+    )
+    assert _errors(response) == {
+        "profiles": "profiles enter this journey through its event: use “Trigger an event”"
+    }
