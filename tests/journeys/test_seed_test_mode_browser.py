@@ -11,6 +11,7 @@ report counts the real members of the audience."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -185,6 +186,12 @@ def test_the_seed_journey_in_test_mode_then_live(
                 with page.expect_response(lambda r: "/test/trigger/?" in r.url):
                     page.select_option("#tm-profile", str(profile.pk))
             page.wait_for_selector(f"#tm-trigger-form input[data-path=email][value='{address}']")
+            if profile is theo:  # his purchase from the JSON view, edited as code
+                page.click("[data-tm-tab=json]")
+                payload = json.loads(page.input_value("[name=payload_json]"))
+                assert payload["email"] == address and payload["purchaseMessage"] == "thank you"
+                page.fill("[name=payload_json]", json.dumps(payload | {"product": "Rain jacket"}))
+                screenshot(page, "seed-test-json-view")
             with page.expect_response(lambda r: "/trigger/send/" in r.url) as sent:
                 page.click("#tm-send-event")
             assert sent.value.status == 200, sent.value.text()
@@ -193,6 +200,10 @@ def test_the_seed_journey_in_test_mode_then_live(
                 lambda p=profile: len(_pushes(http_listener, p)) == 2, 20, "the thank-you push"
             )
             assert _pushes(http_listener, profile)[1]["notification"]["title"] == "Thank you"
+        from events.models import Event
+
+        theo_event = Event.objects.get(payload__email=theo.identities.get(namespace="email").value)
+        assert theo_event.payload["product"] == "Rain jacket"
         wait_until(
             lambda: (
                 set(Run.objects.filter(is_test=True).values_list("status", flat=True))
