@@ -13,7 +13,7 @@ from journeys.demo import seed_definition
 from journeys.models import JourneyVersion, VersionStatus
 from journeys.services import journey_create
 from tests.conftest import screenshot
-from tests.journeys.canvas_helpers import build_seed_journey, saved, validate
+from tests.journeys.canvas_helpers import build_seed_journey, saved, show_everything, validate
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
