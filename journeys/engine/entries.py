@@ -240,6 +240,9 @@ def audience_read_batch(*, now: dt.datetime | None = None) -> int | None:
         if not claimed:
             return None
         read = AudienceRead.objects.select_related("audience").get(pk=claimed[0][0])
+        # A fresh plan, not the cached one: entries re-read the status (a version published a
+        # second after leaving test mode must not enter its audience as test runs).
+        adapters.forget_plans()
         plan = adapters.plan_by_version_id(read.version_id)
         if not plan.accepts_entries:
             read.status, read.finished_at = AudienceRead.Status.CANCELLED, now

@@ -235,7 +235,7 @@ def test_the_seed_journey_in_test_mode_then_live(
 
         members = audience_count(audience=audience)
         assert members > 3
-        page.wait_for_selector(f"#rp-entered:text-is('{members}')", timeout=30_000)
+        page.wait_for_selector(f"#rp-entered:text-is('{members}')", timeout=60_000)
         show_everything(page)
         page.wait_for_selector("#node-message .cv-count")
         screenshot(page, "seed-live-report-canvas")
