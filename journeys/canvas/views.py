@@ -43,7 +43,7 @@ def _regions(request, state: CanvasState, *, topbar: bool = False) -> str:
     whole top bar when the journey's name or namespace may have changed)."""
     context = {"state": state, "oob": True}
     names = (
-        ("_graph", "_alerts", "_topbar")
+        ("_graph", "_alerts", "_topbar", "_revision")
         if topbar
         else ("_graph", "_alerts", "_publish", "_revision")
     )
@@ -270,6 +270,7 @@ def properties(request, version_id: int):
             description=form["description"],
             namespace=form["namespace"],
             properties=props,
+            expected_revision=_revision(request),
             user=request.user,
         )
     except services.DefinitionInvalid as error:

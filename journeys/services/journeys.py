@@ -138,11 +138,13 @@ def journey_update_properties(
     description: str = "",
     namespace: str = "",
     properties: dict[str, Any] | None = None,
+    expected_revision: int | None = None,
     user=None,
 ) -> tuple[JourneyVersion, Report]:
     """The canvas's properties panel: name, description, namespace, properties (draft only;
-    they are the journey's, shared by its versions)."""
-    version = lock_draft(journey, expected_revision=None)
+    they are the journey's, shared by its versions). Like every draft edit it checks and bumps
+    the draft's revision, so a second tab's stale save is refused."""
+    version = lock_draft(journey, expected_revision=expected_revision)
     document = version_document(version) | {
         "name": name,
         "description": description,
@@ -152,8 +154,9 @@ def journey_update_properties(
     report = _checked(document, journey=version.journey, version=version)
     _apply_document(version.journey, document)
     version.journey.save()
+    version.revision += 1
     version.updated_by = user
-    version.save(update_fields=["updated_by", "updated_at"])
+    version.save(update_fields=["revision", "updated_by", "updated_at"])
     return version, report
 
 

@@ -322,7 +322,11 @@ def test_properties_are_saved_and_bad_ones_named(logged_client, seed):
     assert journey.properties["reentrance"] == {"allowed": True, "wait": "PT2H"}
     assert journey.properties["start"].startswith("2030-01-01T09:00:00+01:00")
     assert 'id="canvas-journey-name">Welcome series<' in response.content.decode()
-    bad = post | {"start": "2030-02-01T09:00", "end": "2030-01-01T09:00"}
+    bad = post | {
+        "start": "2030-02-01T09:00",
+        "end": "2030-01-01T09:00",
+        "revision": _fresh(seed).revision,
+    }
     response = logged_client.post(_url("canvas_properties", seed), bad)
     assert response.status_code == 422 and "after the start" in response.content.decode()
     assert "end" not in _fresh(seed).journey.properties
@@ -455,3 +459,27 @@ def test_unticking_a_channel_keeps_its_text_in_the_panel_and_ticking_it_restores
     logged_client.post(_url("canvas_node_save", seed, "first"), retick)
     first = next(n for n in _fresh(seed).nodes if n["id"] == "first")
     assert first["config"]["email"] == {"subject": "Hello", "html": "<p>Hi</p>", "text": "Hi"}
+
+
+def test_a_second_tab_saving_old_properties_gets_a_conflict(logged_client, seed):
+    opened_at = seed.revision  # both tabs drew the page at this revision
+    first = {
+        "revision": opened_at,
+        "name": "Renamed in tab one",
+        "namespace": "email",
+        "timezone": "UTC",
+    }
+    assert logged_client.post(_url("canvas_properties", seed), first).status_code == 200
+    assert _fresh(seed).revision == opened_at + 1  # the panel's save moves the draft on
+
+    second = {
+        "revision": opened_at,
+        "name": "Renamed in tab two",
+        "namespace": "email",
+        "timezone": "UTC",
+    }
+    response = logged_client.post(_url("canvas_properties", seed), second)
+    assert response.status_code == 409
+    assert "changed in another tab" in response.content.decode()
+    seed.journey.refresh_from_db()
+    assert seed.journey.name == "Renamed in tab one"  # the first tab's save stands
