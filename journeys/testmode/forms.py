@@ -44,7 +44,8 @@ class FormField:
         return "" if self.value is None else str(self.value)
 
 
-def _get(payload: dict[str, Any], path: str) -> Any:
+def payload_get(payload: dict[str, Any], path: str) -> Any:
+    """The value at a dotted payload path (`order.total`), or None."""
     current: Any = payload
     for part in path.split("."):
         if not isinstance(current, dict):
@@ -53,7 +54,8 @@ def _get(payload: dict[str, Any], path: str) -> Any:
     return current
 
 
-def _put(payload: dict[str, Any], path: str, value: Any) -> None:
+def payload_put(payload: dict[str, Any], path: str, value: Any) -> None:
+    """Set the value at a dotted payload path, making the objects on the way."""
     parts = path.split(".")
     current = payload
     for part in parts[:-1]:
@@ -69,13 +71,13 @@ def event_form(config, *, identity: str | None) -> tuple[list[FormField], dict[s
     example.pop("timestamp", None)
     profile_field = config.profile_id_field if config.type == "unitary" else ""
     if profile_field and identity is not None:
-        _put(example, profile_field, identity)
+        payload_put(example, profile_field, identity)
     fields = [
         FormField(
             path=item["path"],
             type=item.get("type", "string"),
             required=bool(item.get("required")),
-            value=_get(example, item["path"]),
+            value=payload_get(example, item["path"]),
             locked=item["path"] == profile_field,
         )
         for item in config.fields or []
@@ -93,7 +95,7 @@ def payload_from_form(config, post) -> dict[str, Any]:
         path, kind = item["path"], item.get("type", "string")
         raw = post.get(f"f:{path}")
         if kind == "boolean":
-            _put(payload, path, raw in ("on", "true", "1"))
+            payload_put(payload, path, raw in ("on", "true", "1"))
             continue
         if raw is None or raw == "":
             continue
@@ -106,7 +108,7 @@ def payload_from_form(config, post) -> dict[str, Any]:
                 value = int(value)
         else:
             value = raw
-        _put(payload, path, value)
+        payload_put(payload, path, value)
     return payload
 
 

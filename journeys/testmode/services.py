@@ -23,6 +23,7 @@ from journeys.selectors import version_report
 from journeys.services.errors import DefinitionInvalid
 
 from .errors import TestModeError
+from .forms import payload_get, payload_put
 from .selectors import audience_test_profile_ids, journey_events, profile_identity
 
 DEFAULT_WAIT_SECONDS = 10
@@ -221,31 +222,14 @@ def _bind_profile(config, payload: dict[str, Any], profile_id: int | None) -> No
             f"this test profile has no {config.namespace} identity", field="profile"
         )
     path = config.profile_id_field
-    sent = _get(payload, path)
+    sent = payload_get(payload, path)
     if sent in (None, ""):
-        _put(payload, path, identity)
+        payload_put(payload, path, identity)
     elif str(sent) != identity:
         raise TestModeError(
             f"{path} must be the test profile's {config.namespace} ({identity})",
             field=f"payload.{path}",
         )
-
-
-def _get(payload: dict[str, Any], path: str) -> Any:
-    current: Any = payload
-    for part in path.split("."):
-        if not isinstance(current, dict):
-            return None
-        current = current.get(part)
-    return current
-
-
-def _put(payload: dict[str, Any], path: str, value: Any) -> None:
-    parts = path.split(".")
-    current = payload
-    for part in parts[:-1]:
-        current = current.setdefault(part, {})
-    current[parts[-1]] = value
 
 
 def journey_test_reaction(*, journey: Journey, message_id: Any, kind: str) -> bool:
