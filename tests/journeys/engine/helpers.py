@@ -6,6 +6,7 @@ import copy
 from typing import Any
 
 from audiences.models import Audience, Identity, Profile
+from journeys.demo import seed_definition as demo_seed_definition
 
 SEED_AUDIENCE_RULE = {
     "all": [
@@ -18,79 +19,10 @@ SEED_AUDIENCE_RULE = {
 def seed_definition(
     audience_id: int, *, rate: int = 5000, schedule: dict | None = None
 ) -> dict[str, Any]:
-    """The seed journey of the product pages (shared/API.md's example)."""
-    return {
-        "nodes": [
-            {
-                "id": "start",
-                "type": "read_audience",
-                "config": {
-                    "audience": audience_id,
-                    "rate": rate,
-                    "schedule": schedule or {"type": "once"},
-                },
-            },
-            {
-                "id": "first",
-                "type": "message",
-                "config": {
-                    "email": {
-                        "subject": "Hi {{ profile.first_name }}",
-                        "html": "<p>Welcome <a href='https://example.com/shop'>shop</a></p>",
-                        "text": "Welcome",
-                    },
-                    "push": {"title": "Hi", "body": "Hi {{ profile.first_name }}"},
-                },
-            },
-            {
-                "id": "push_opened",
-                "type": "reaction",
-                "config": {"action": "first", "channel": "push", "reaction": "opened"},
-            },
-            {
-                "id": "email_opened",
-                "type": "reaction",
-                "config": {
-                    "action": "first",
-                    "channel": "email",
-                    "reaction": "opened",
-                    "timeout": "P1D",
-                },
-            },
-            {
-                "id": "reminder",
-                "type": "message",
-                "config": {
-                    "email": {
-                        "subject": "Still there?",
-                        "html": "<p>Reminder</p>",
-                        "text": "Reminder",
-                    }
-                },
-            },
-            {"id": "purchase", "type": "event", "config": {"event": "purchase"}},
-            {
-                "id": "thanks",
-                "type": "message",
-                "config": {
-                    "push": {
-                        "title": "Thank you",
-                        "body": "Thanks for {{ event.purchase.product }}",
-                    }
-                },
-            },
-        ],
-        "edges": [
-            {"from": "start", "to": "first"},
-            {"from": "first", "to": "push_opened"},
-            {"from": "first", "to": "email_opened"},
-            {"from": "email_opened", "to": "reminder", "port": "timeout"},
-            {"from": "push_opened", "to": "purchase"},
-            {"from": "email_opened", "to": "purchase"},
-            {"from": "reminder", "to": "purchase"},
-            {"from": "purchase", "to": "thanks"},
-        ],
-    }
+    """The seed journey of the product pages (the demo's), reading `audience_id` at `rate`."""
+    document = demo_seed_definition(audience_id)
+    document["nodes"][0]["config"] |= {"rate": rate, "schedule": schedule or {"type": "once"}}
+    return document
 
 
 def make_version(
