@@ -1,5 +1,7 @@
 """Foundation: every page needs a login, the API needs a token, the docs are served locally."""
 
+import re
+
 import pytest
 
 pytestmark = pytest.mark.django_db
@@ -29,4 +31,6 @@ def test_schema_and_docs_are_served_without_a_cdn(logged_client):
     assert b"openapi" in schema.content
     docs = logged_client.get("/api/docs/").content.decode()
     assert "swagger-ui" in docs
-    assert "cdn" not in docs.lower()
+    assets = re.findall(r'(?:src|href)="([^"]+)"', docs)
+    assert any("swagger-ui" in url for url in assets)
+    assert all(url.startswith("/") for url in assets), assets  # served here, never from a CDN
