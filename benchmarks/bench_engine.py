@@ -28,6 +28,7 @@ from django.db import connection, connections
 from django.utils import timezone
 
 from benchmarks.data import ensure_profiles
+from journeys.demo import seed_definition
 
 PROFILES = 1_000_000
 AUDIENCE_NAME = "Bench engine: born after 1990"
@@ -36,59 +37,13 @@ RATE = 20_000
 SWEEP_TIMERS = 100_000
 EVENTS_PER_SECOND = 1_000
 EVENT_SECONDS = 10
-EMAIL = {
-    "subject": "Hi {{ profile.first_name }}",
-    "html": "<p>New collection</p>",
-    "text": "New collection",
-}
-PUSH = {"title": "New", "body": "Hi {{ profile.first_name }}"}
 
 
 def definition(audience_id: int) -> dict:
-    """The seed journey's shape: read → first (email + push) → reactions with a 1-day timeout →
-    reminder → purchase → thanks."""
-    return {
-        "nodes": [
-            {
-                "id": "start",
-                "type": "read_audience",
-                "config": {"audience": audience_id, "rate": RATE},
-            },
-            {"id": "first", "type": "message", "config": {"email": EMAIL, "push": PUSH}},
-            {
-                "id": "push_opened",
-                "type": "reaction",
-                "config": {"action": "first", "channel": "push", "reaction": "opened"},
-            },
-            {
-                "id": "email_opened",
-                "type": "reaction",
-                "config": {
-                    "action": "first",
-                    "channel": "email",
-                    "reaction": "opened",
-                    "timeout": "P1D",
-                },
-            },
-            {"id": "reminder", "type": "message", "config": {"email": EMAIL}},
-            {"id": "purchase", "type": "event", "config": {"event": "purchase"}},
-            {
-                "id": "thanks",
-                "type": "message",
-                "config": {"push": {"title": "Thank you", "body": "Thanks!"}},
-            },
-        ],
-        "edges": [
-            {"from": "start", "to": "first"},
-            {"from": "first", "to": "push_opened"},
-            {"from": "first", "to": "email_opened"},
-            {"from": "email_opened", "to": "reminder", "port": "timeout"},
-            {"from": "push_opened", "to": "purchase"},
-            {"from": "email_opened", "to": "purchase"},
-            {"from": "reminder", "to": "purchase"},
-            {"from": "purchase", "to": "thanks"},
-        ],
-    }
+    """The seed journey (the demo's), reading `audience_id` at the highest rate a marketer can set."""
+    document = seed_definition(audience_id)
+    document["nodes"][0]["config"]["rate"] = RATE
+    return {"nodes": document["nodes"], "edges": document["edges"]}
 
 
 def _reset() -> None:
