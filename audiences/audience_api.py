@@ -156,9 +156,16 @@ class AudienceDetailApi(APIView):
     def patch(self, request: Request, pk: int) -> Response:
         return self._update(request, pk, partial=True)
 
-    @extend_schema(responses={204: None}, summary="Delete an audience")
+    @extend_schema(
+        responses={204: None},
+        summary="Delete an audience (refused while a journey uses it)",
+        description="400 names the journeys that read the audience; nothing is deleted.",
+    )
     def delete(self, request: Request, pk: int) -> Response:
-        audience_delete(audience=get_object_or_404(Audience, pk=pk))
+        try:
+            audience_delete(audience=get_object_or_404(Audience, pk=pk))
+        except AudienceInvalid as exc:
+            return _invalid(exc)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     def _update(self, request: Request, pk: int, *, partial: bool) -> Response:

@@ -36,6 +36,7 @@ from audiences.services.audiences import (
 from audiences.services.audiences import (
     audience_update as update_audience,
 )
+from audiences.usage import usages
 
 BUILDER_ID = "audience-rule"
 
@@ -95,7 +96,13 @@ def audience_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def audience_remove(request: HttpRequest, pk: int) -> HttpResponse:
     audience = get_object_or_404(Audience, pk=pk)
-    delete_audience(audience=audience)
+    try:
+        delete_audience(audience=audience)
+    except AudienceInvalid as refused:
+        messages.error(
+            request, f"“{audience.name}” was not deleted: {refused.errors[0]['message']}"
+        )
+        return redirect("audiences:edit", pk=pk)
     messages.success(request, f"Audience “{audience.name}” deleted.")
     return redirect("audiences:list")
 
@@ -145,6 +152,7 @@ def _builder_page(
         "field_errors": field_errors,
         "has_errors": bool(errors),
         "builder": profile_rule_builder(id=BUILDER_ID, rule=values.get("rule"), errors=rule_errors),
+        "used_by": usages([audience.pk])[audience.pk] if audience else [],
     }
     return render(request, "audiences/audience_builder.html", context, status=status)
 

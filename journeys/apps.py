@@ -32,6 +32,12 @@ class JourneysConfig(AppConfig):
 
         register_usage_provider(journeys_using)
 
+        # Audiences read by journeys cannot be deleted.
+        from audiences.usage import register_usage_provider as register_audience_usage_provider
+        from journeys.audience_usage import journeys_using_audiences
+
+        register_audience_usage_provider(journeys_using_audiences)
+
         from journeys.reports.decorations import register as register_report_decorations
 
         register_report_decorations()  # counts on the canvas's node cards

@@ -4,12 +4,14 @@ first; an invalid audience is refused whole, with every error naming its field o
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
 
 from audiences.models import Audience
 from audiences.rules import PROFILE_FIELDS, validate_rule
+from audiences.usage import Usage, usages
 
 NAME_MAX_LENGTH = Audience._meta.get_field("name").max_length
 
@@ -75,4 +77,15 @@ def audience_update(
 
 
 def audience_delete(*, audience: Audience) -> None:
+    """Refused while anything uses the audience (a journey draft, test, live or closed version
+    reading it): raises AudienceInvalid naming them, nothing deleted."""
+    used = usages([audience.pk])[audience.pk]
+    if used:
+        raise AudienceInvalid([{"field": "non_field_errors", "message": in_use_message(used)}])
     audience.delete()
+
+
+def in_use_message(used: Sequence[Usage]) -> str:
+    """Why an audience cannot be deleted: "used by Journey “Welcome” (v1, live): remove it
+    there first"."""
+    return f"used by {', '.join(usage.label for usage in used)}: remove it there first"
