@@ -139,7 +139,7 @@ class ReceivedRequest:
         return {k: v[0] for k, v in parse_qs(self.body.decode()).items()}
 
 
-Responder = Callable[[ReceivedRequest], tuple[int, Any]]
+Responder = Callable[[ReceivedRequest], tuple[int, Any] | tuple[int, Any, dict[str, str]]]
 
 
 @dataclass
@@ -147,7 +147,8 @@ class HttpListener:
     """A keep-alive HTTP/1.1 server on 127.0.0.1 in its own thread (asyncio).
 
     Every request is recorded in `requests` (unless `record=False`); the answer comes from
-    `respond(fn)`: fn(request) → (status, body) where a dict/list body is sent as JSON.
+    `respond(fn)`: fn(request) → (status, body) or (status, body, {header: value}) where a
+    dict/list body is sent as JSON.
     """
 
     record: bool = True
@@ -210,13 +211,16 @@ class HttpListener:
                     self.count += 1
                     if self.record:
                         self.requests.append(request)
+                extra: dict[str, str] = {}
                 try:
-                    status, payload = self._responder(request)
+                    status, payload, *more = self._responder(request)
+                    extra = more[0] if more else {}
                 except Exception as exc:  # a broken responder answers 500, visibly
                     status, payload = 500, {"error": repr(exc)}
                 data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+                head_lines = "".join(f"{name}: {value}\r\n" for name, value in extra.items())
                 writer.write(
-                    f"HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n".encode()
+                    f"HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {len(data)}\r\n{head_lines}\r\n".encode()
                     + data
                 )
                 await writer.drain()

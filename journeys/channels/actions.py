@@ -4,7 +4,8 @@
   CUSTOM_ACTIONS_ALLOW_LOOPBACK (tests, local demos) — checked at save and again at call time.
 - Payload: the Jinja2 template rendered with `params`, `profile`, `event`, must be JSON.
 - Headers: secret values are stored, sent, never shown back (see `masked_headers`).
-- Retries: three, except on 401/403/404. The `Idempotency-Key` header is the message key.
+- Retries: three, except on 401/403/404; a 429/503 `Retry-After` is waited out (at most an
+  hour). The `Idempotency-Key` header is the message key.
 - Per-host cap: calls per minute counted in `HostCallWindow`, in the same transaction that marks
   the message `sending`; over the cap, the message waits for the next minute (not an attempt).
 """
@@ -27,7 +28,7 @@ from journeys.models import Channel, CustomAction, HostCallWindow
 from journeys.templating import check_template
 
 from .delivery import Outcome, Outgoing, Sender
-from .http import HttpFailure, HttpSession
+from .http import HttpFailure, HttpSession, retry_after, status_text
 from .render import RenderError, render, template_context
 
 SECRET_MASK = "••••••••"
@@ -203,7 +204,12 @@ class ActionSender(Sender):
             return Outcome(
                 "failed", response=response, reason=f"{action.name}: HTTP {answer.status}"
             )
-        return Outcome("retry", response=response, reason=f"{action.name}: HTTP {answer.status}")
+        return Outcome(
+            "retry",
+            response=response,
+            reason=f"{action.name}: HTTP {status_text(answer)}",
+            retry_at=retry_after(answer),
+        )
 
 
 def _payload(action: CustomAction, item: Outgoing) -> bytes | None:

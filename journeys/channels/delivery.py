@@ -70,7 +70,9 @@ class Outcome:
     provider_id: str = ""
     response: str = ""
     reason: str = ""
-    retry_at: dt.datetime | None = None  # defer: try again then, not counted as an attempt
+    # defer: try again then, not counted as an attempt. retry: not before then (the provider's
+    # Retry-After), when that is later than the sender's own back-off.
+    retry_at: dt.datetime | None = None
     invalid_tokens: list[str] = field(default_factory=list)  # push: remove from the profile
 
 
@@ -397,6 +399,8 @@ def _outcome_update(
             status = "pending"
             delay = sender.retry_delays[min(item.attempts, len(sender.retry_delays)) - 1]
             next_at = timezone.now() + dt.timedelta(seconds=delay)
+            if outcome.retry_at is not None and outcome.retry_at > next_at:
+                next_at = outcome.retry_at
     elif status == "defer":
         status, next_at = "pending", outcome.retry_at
     sql = (

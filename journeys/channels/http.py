@@ -7,6 +7,8 @@ difference between meeting the push throughput target and not, on two cores.
 
 from __future__ import annotations
 
+import datetime as dt
+import email.utils
 import http.client
 import json
 import socket
@@ -14,7 +16,12 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+from django.utils import timezone
+
 USER_AGENT = "Sentier/1.0"
+# A provider's Retry-After is honoured up to this far ahead (a longer one is most likely a
+# mistake; the message's own retries still bound how long it waits in total).
+MAX_RETRY_AFTER_SECONDS = 3600
 
 
 class HttpFailure(Exception):
@@ -25,6 +32,7 @@ class HttpFailure(Exception):
 class HttpAnswer:
     status: int
     body: bytes
+    retry_after: str | None = None  # the Retry-After header as sent, if any
 
     @property
     def text(self) -> str:
@@ -89,7 +97,7 @@ class HttpSession:
                 data = response.read()
                 if response.will_close:
                     self._drop(origin)
-                return HttpAnswer(response.status, data)
+                return HttpAnswer(response.status, data, response.getheader("Retry-After"))
             except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError) as exc:
                 self._drop(origin)
                 if not reused or attempt == 2:
@@ -131,3 +139,31 @@ class HttpSession:
 def is_transient(status: int) -> bool:
     """Worth retrying: throttled or a server-side failure."""
     return status == 429 or status == 408 or status >= 500
+
+
+def retry_after(answer: HttpAnswer, *, now: dt.datetime | None = None) -> dt.datetime | None:
+    """When a throttled (429) or unavailable (503) provider asks to be called again: its
+    `Retry-After` in seconds or as an HTTP date, capped at MAX_RETRY_AFTER_SECONDS from now.
+    None when it does not say (or says something unreadable)."""
+    if answer.status not in (429, 503) or not answer.retry_after:
+        return None
+    now = now or timezone.now()
+    value = answer.retry_after.strip()
+    if value.isdigit():
+        seconds = float(value)
+    else:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=dt.UTC)
+        seconds = (when - now).total_seconds()
+    return now + dt.timedelta(seconds=min(max(seconds, 0.0), MAX_RETRY_AFTER_SECONDS))
+
+
+def status_text(answer: HttpAnswer) -> str:
+    """The status for a message's reason: "429" or "429 (Retry-After: 120)"."""
+    if retry_after(answer) is None:
+        return str(answer.status)
+    return f"{answer.status} (Retry-After: {(answer.retry_after or '').strip()})"

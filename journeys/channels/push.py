@@ -3,7 +3,7 @@
 `message.data.open_url` is a signed URL: a POST to it records *opened*. A token the gateway
 declares unregistered (404, or 400 naming UNREGISTERED / an invalid token) is removed from the
 profile. The collapse key is the message's, so a re-send after a lost worker replaces the first
-notification instead of adding a second one.
+notification instead of adding a second one. A 429/503 with `Retry-After` is waited out.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from journeys.models import Channel, ChannelSettings
 
 from . import tracking
 from .delivery import Outcome, Outgoing, Sender
-from .http import HttpAnswer, HttpFailure, HttpSession, is_transient
+from .http import HttpAnswer, HttpFailure, HttpSession, is_transient, retry_after, status_text
 from .render import RenderError, render, template_context
 
 
@@ -47,6 +47,7 @@ class PushSender(Sender):
             return Outcome("failed", reason=f"template error in {exc}")
         open_url = tracking.push_open_url(item.id)
         sent, invalid, transient, fatal = [], [], [], []
+        not_before = []  # the gateway's Retry-After, per throttled token
         for token in item.profile["push_tokens"]:
             payload = {
                 "message": {
@@ -67,7 +68,9 @@ class PushSender(Sender):
             elif _unregistered(answer):
                 invalid.append(token)
             elif is_transient(answer.status):
-                transient.append(f"{answer.status} {answer.text[:200]}")
+                transient.append(f"{status_text(answer)} {answer.text[:200]}")
+                if (when := retry_after(answer)) is not None:
+                    not_before.append(when)
             else:
                 fatal.append(f"{answer.status} {answer.text[:200]}")
         summary = f"{len(sent)} delivered, {len(invalid)} unregistered, {len(transient) + len(fatal)} failed"
@@ -81,6 +84,7 @@ class PushSender(Sender):
                 response=details,
                 reason=f"push gateway: {transient[0]}",
                 invalid_tokens=invalid,
+                retry_at=max(not_before, default=None),
             )
         if fatal:
             return Outcome(

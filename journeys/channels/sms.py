@@ -1,5 +1,6 @@
 """SMS through an HTTP provider at `SMS_ENDPOINT`, Twilio-style: a form post of To, From, Body
-(basic auth from the SMS channel settings' `user:password` credential)."""
+(basic auth from the SMS channel settings' `user:password` credential). A 429/503 with
+`Retry-After` is waited out."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from django.conf import settings
 from journeys.models import Channel, ChannelSettings
 
 from .delivery import Outcome, Outgoing, Sender
-from .http import HttpAnswer, HttpFailure, HttpSession, is_transient
+from .http import HttpAnswer, HttpFailure, HttpSession, is_transient, retry_after, status_text
 from .render import RenderError, render, template_context
 
 MAX_SMS_CHARS = 1600
@@ -53,7 +54,12 @@ class SmsSender(Sender):
         if 200 <= answer.status < 300:
             return Outcome("sent", provider_id=_sid(answer), response=response)
         if is_transient(answer.status):
-            return Outcome("retry", response=response, reason=f"SMS provider {answer.status}")
+            return Outcome(
+                "retry",
+                response=response,
+                reason=f"SMS provider {status_text(answer)}",
+                retry_at=retry_after(answer),
+            )
         return Outcome(
             "failed", response=response, reason=f"SMS provider refused ({answer.status})"
         )

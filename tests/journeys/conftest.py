@@ -1,10 +1,17 @@
-"""Fixtures for the journeys tests: an audience; profiles ready to receive messages."""
+"""Fixtures for the journeys tests: an audience; profiles ready to receive messages; the
+outbox's clock."""
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
+import time_machine
+from django.db import connection
+from django.db.models import F
 
 from audiences.models import Audience, Identity, Profile
 
@@ -50,3 +57,33 @@ def create_profile(*, email: str | None = "", consent: bool = True, **fields) ->
 @pytest.fixture
 def make_profile(db):
     return create_profile
+
+
+class OutboxClock:
+    """Time for the outbox in tests. Delivery compares due times with the database's `now()`,
+    fixed for a test's transaction and out of time-machine's reach. `frozen()` stops Python's
+    clock at that same instant (`now`), so due times computed by the senders are exact;
+    `advance(seconds)` lets that much time pass for the outbox (pending messages' due times
+    move back by it)."""
+
+    def __init__(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT now()")
+            self.now: dt.datetime = cursor.fetchone()[0]
+
+    @contextmanager
+    def frozen(self) -> Iterator[dt.datetime]:
+        with time_machine.travel(self.now, tick=False):
+            yield self.now
+
+    def advance(self, seconds: float) -> None:
+        from journeys.models import Message
+
+        Message.objects.filter(status="pending").update(
+            next_attempt_at=F("next_attempt_at") - dt.timedelta(seconds=seconds)
+        )
+
+
+@pytest.fixture
+def outbox_clock(db) -> OutboxClock:
+    return OutboxClock()

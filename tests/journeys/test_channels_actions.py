@@ -1,8 +1,10 @@
 """Custom actions against a real HTTP listener: the call (method, headers, JSON payload from the
-template), retries (three, none on 401/403/404), the per-host cap, the URL policy, and secrets
-never shown back in the admin."""
+template), retries (three, none on 401/403/404, a Retry-After waited out), the per-host cap, the
+URL policy, and secrets never shown back in the admin."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 import pytest
 
@@ -86,6 +88,30 @@ def test_three_retries_then_failed_but_none_on_404(http_listener, crm_action, ma
     message = Message.objects.get(pk=missing.message_id)
     assert (message.status, message.attempts) == ("failed", 1)
     assert len(http_listener.requests) == 5
+
+
+@pytest.mark.django_db
+def test_an_unavailable_endpoint_with_retry_after_is_called_again_no_sooner(
+    http_listener, crm_action, make_profile, outbox_clock
+):
+    answers = iter([(503, {"error": "maintenance"}, {"Retry-After": "120"}), (200, {"ok": True})])
+    http_listener.respond(lambda request: next(answers))
+    result = call(crm_action, make_profile())
+
+    with outbox_clock.frozen() as now:
+        deliver_batch("action")
+
+    message = Message.objects.get(pk=result.message_id)
+    assert (message.status, message.attempts) == ("pending", 1)
+    assert message.next_attempt_at == now + dt.timedelta(seconds=120)  # not the 10 s back-off
+    assert message.reason == "crm-coupon: HTTP 503 (Retry-After: 120)"
+    assert deliver_batch("action") == 0
+
+    outbox_clock.advance(120)
+    deliver_batch("action")
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == ("sent", 2)
+    assert len(http_listener.requests) == 2
 
 
 @pytest.mark.django_db

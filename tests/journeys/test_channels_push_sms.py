@@ -1,8 +1,11 @@
 """Push (FCM HTTP v1) and SMS (Twilio-style) against a real HTTP listener: what the gateway
-receives, what is recorded, invalid tokens removed, the push open URL."""
+receives, what is recorded, invalid tokens removed, the push open URL, a provider's
+Retry-After waited out."""
 
 from __future__ import annotations
 
+import datetime as dt
+from email.utils import format_datetime
 from urllib.parse import urlsplit
 
 import pytest
@@ -160,3 +163,97 @@ def test_sms_refused_by_the_provider_fails_and_no_consent_is_excluded(http_liste
     )
     assert Message.objects.get(pk=excluded.message_id).reason == "no sms consent"
     assert len(http_listener.requests) == 1
+
+
+def request_sms(profile, key="sms-1"):
+    return message_request(key=key, channel="sms", profile_id=profile.pk, content={"body": "Hello"})
+
+
+@pytest.mark.django_db
+def test_sms_throttled_with_retry_after_waits_that_long_then_is_delivered(
+    http_listener, make_profile, outbox_clock
+):
+    answers = iter(
+        [(429, {"message": "Too Many Requests"}, {"Retry-After": "120"}), (201, {"sid": "SM7"})]
+    )
+    http_listener.respond(lambda request: next(answers))
+    result = request_sms(make_profile())
+
+    with outbox_clock.frozen() as now:
+        deliver_batch("sms")
+
+    message = Message.objects.get(pk=result.message_id)
+    assert (message.status, message.attempts) == ("pending", 1)
+    assert message.next_attempt_at == now + dt.timedelta(seconds=120)  # not the 30 s back-off
+    assert message.reason == "SMS provider 429 (Retry-After: 120)"
+
+    outbox_clock.advance(119)
+    assert deliver_batch("sms") == 0  # a second early: the provider is not called
+    assert len(http_listener.requests) == 1
+
+    outbox_clock.advance(1)
+    assert deliver_batch("sms") == 1
+    message.refresh_from_db()
+    assert (message.status, message.attempts, message.provider_id) == ("sent", 2, "SM7")
+    assert len(http_listener.requests) == 2
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("status", "retry_after", "seconds"),
+    [
+        (503, "600", 600),
+        (429, "5", 30),  # shorter than the back-off: the back-off stands
+        (429, "86400", 3600),  # capped at an hour
+        (429, "in a while", 30),  # unreadable: ignored
+        (500, "120", 30),  # only 429 and 503 are read
+        (429, "http-date +300", 300),
+    ],
+)
+def test_retry_after_in_seconds_or_as_a_date_is_honoured_within_limits(
+    http_listener, make_profile, outbox_clock, status, retry_after, seconds
+):
+    expected = outbox_clock.now + dt.timedelta(seconds=seconds)
+    if retry_after.startswith("http-date"):  # whole seconds
+        expected = outbox_clock.now.replace(microsecond=0) + dt.timedelta(seconds=seconds)
+        retry_after = format_datetime(expected, usegmt=True)
+    http_listener.respond(
+        lambda request: (status, {"message": "busy"}, {"Retry-After": retry_after})
+    )
+    result = request_sms(make_profile())
+
+    with outbox_clock.frozen():
+        deliver_batch("sms")
+
+    message = Message.objects.get(pk=result.message_id)
+    assert message.status == "pending"
+    assert message.next_attempt_at == expected
+
+
+@pytest.mark.django_db
+def test_push_throttled_with_retry_after_waits_that_long_then_is_delivered(
+    http_listener, make_profile, outbox_clock
+):
+    throttled = True
+
+    def gateway(request):
+        if throttled:
+            return 429, {"error": {"status": "RESOURCE_EXHAUSTED"}}, {"Retry-After": "120"}
+        return 200, {"name": "projects/sentier/messages/1"}
+
+    http_listener.respond(gateway)
+    result = request_push(make_profile())
+
+    with outbox_clock.frozen() as now:
+        deliver_batch("push")
+
+    message = Message.objects.get(pk=result.message_id)
+    assert (message.status, message.attempts) == ("pending", 1)
+    assert message.next_attempt_at == now + dt.timedelta(seconds=120)
+    assert message.reason.startswith("push gateway: 429 (Retry-After: 120)")
+
+    throttled = False
+    outbox_clock.advance(120)
+    deliver_batch("push")
+    message.refresh_from_db()
+    assert (message.status, message.provider_id) == ("sent", "projects/sentier/messages/1")
