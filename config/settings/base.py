@@ -112,6 +112,9 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Sentier <hello@sentier.local
 # --- Channels endpoints --------------------------------------------------------------------------
 FCM_ENDPOINT = env_str("FCM_ENDPOINT", "").rstrip("/")
 SMS_ENDPOINT = env_str("SMS_ENDPOINT", "")
+# With no endpoint, pushes / SMS wait (pending) for one; with this on (local settings only) they
+# are printed on the worker's console and recorded sent instead (journeys/channels/console.py).
+CHANNELS_CONSOLE_FALLBACK = env_bool("CHANNELS_CONSOLE_FALLBACK", False)
 # Custom actions may only call loopback hosts when this says so (tests and local demos).
 CUSTOM_ACTIONS_ALLOW_LOOPBACK = env_bool("CUSTOM_ACTIONS_ALLOW_LOOPBACK", False)
 

@@ -4,3 +4,5 @@ from .base import *  # noqa: F403
 
 SESSION_COOKIE_SECURE = PUBLIC_URL.startswith("https://")  # noqa: F405
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Pushes and SMS without a provider wait for one; never "sent" to a console here.
+CHANNELS_CONSOLE_FALLBACK = False

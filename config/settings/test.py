@@ -9,4 +9,5 @@ from .base import *  # noqa: E402, F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CUSTOM_ACTIONS_ALLOW_LOOPBACK = True
+CHANNELS_CONSOLE_FALLBACK = False  # without a provider, pushes and SMS wait (tests turn it on)
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

@@ -4,6 +4,8 @@
 declares unregistered (404, or 400 naming UNREGISTERED / an invalid token) is removed from the
 profile. The collapse key is the message's, so a re-send after a lost worker replaces the first
 notification instead of adding a second one. A 429/503 with `Retry-After` is waited out.
+Without `FCM_ENDPOINT`, pushes wait (pending) for one, or with CHANNELS_CONSOLE_FALLBACK (the
+local run) are printed on the worker's console (`console.py`).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from django.conf import settings
 
 from journeys.models import Channel, ChannelSettings
 
-from . import tracking
+from . import console, tracking
 from .delivery import Outcome, Outgoing, Sender
 from .http import HttpAnswer, HttpFailure, HttpSession, is_transient, retry_after, status_text
 from .render import RenderError, render, template_context
@@ -37,7 +39,7 @@ class PushSender(Sender):
         self.session.close()
 
     def send(self, item: Outgoing) -> Outcome:
-        if not settings.FCM_ENDPOINT:
+        if not settings.FCM_ENDPOINT and not console.enabled():
             return Outcome("retry", reason="FCM_ENDPOINT is not configured")
         try:
             context = template_context(item)
@@ -46,6 +48,16 @@ class PushSender(Sender):
         except RenderError as exc:
             return Outcome("failed", reason=f"template error in {exc}")
         open_url = tracking.push_open_url(item.id)
+        if not settings.FCM_ENDPOINT:  # the local run: shown on the worker's console
+            tokens = item.profile["push_tokens"]
+            devices = f"{len(tokens)} device{'s' if len(tokens) != 1 else ''}: {', '.join(tokens)}"
+            lines = [
+                ("To", f"profile {item.profile_id} ({devices})"),
+                ("Title", title),
+                ("Body", body),
+                ("Open URL (POST)", open_url),
+            ]
+            return console.print_message(item, lines, missing="FCM_ENDPOINT")
         sent, invalid, transient, fatal = [], [], [], []
         not_before = []  # the gateway's Retry-After, per throttled token
         for token in item.profile["push_tokens"]:

@@ -1,6 +1,7 @@
 """SMS through an HTTP provider at `SMS_ENDPOINT`, Twilio-style: a form post of To, From, Body
 (basic auth from the SMS channel settings' `user:password` credential). A 429/503 with
-`Retry-After` is waited out."""
+`Retry-After` is waited out. Without `SMS_ENDPOINT`, texts wait (pending) for one, or with
+CHANNELS_CONSOLE_FALLBACK (the local run) are printed on the worker's console (`console.py`)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from django.conf import settings
 
 from journeys.models import Channel, ChannelSettings
 
+from . import console
 from .delivery import Outcome, Outgoing, Sender
 from .http import HttpAnswer, HttpFailure, HttpSession, is_transient, retry_after, status_text
 from .render import RenderError, render, template_context
@@ -35,7 +37,7 @@ class SmsSender(Sender):
         self.session.close()
 
     def send(self, item: Outgoing) -> Outcome:
-        if not settings.SMS_ENDPOINT:
+        if not settings.SMS_ENDPOINT and not console.enabled():
             return Outcome("retry", reason="SMS_ENDPOINT is not configured")
         try:
             text = render(item.body.get("body", ""), template_context(item), field="body").strip()
@@ -44,6 +46,9 @@ class SmsSender(Sender):
         if not text:
             return Outcome("failed", reason="the text rendered empty")
         form = {"To": item.profile["phone"], "From": self.sender, "Body": text[:MAX_SMS_CHARS]}
+        if not settings.SMS_ENDPOINT:  # the local run: shown on the worker's console
+            lines = [("To", form["To"]), ("From", form["From"]), ("Text", form["Body"])]
+            return console.print_message(item, lines, missing="SMS_ENDPOINT")
         try:
             answer = self.session.post_form(
                 settings.SMS_ENDPOINT, form, headers={**self.headers, "Idempotency-Key": item.key}

@@ -1,6 +1,6 @@
 """Push (FCM HTTP v1) and SMS (Twilio-style) against a real HTTP listener: what the gateway
 receives, what is recorded, invalid tokens removed, the push open URL, a provider's
-Retry-After waited out."""
+Retry-After waited out; without a provider, the local run's console fallback."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from journeys.channels import message_request
+from journeys.channels import message_request, tracking
 from journeys.channels.delivery import deliver_batch
 from journeys.models import ChannelSettings, Message, Reaction
 
@@ -257,3 +257,58 @@ def test_push_throttled_with_retry_after_waits_that_long_then_is_delivered(
     deliver_batch("push")
     message.refresh_from_db()
     assert (message.status, message.provider_id) == ("sent", "projects/sentier/messages/1")
+
+
+@pytest.mark.django_db
+def test_without_endpoints_the_local_run_prints_pushes_and_sms_and_records_them_sent(
+    settings, make_profile, capsys
+):
+    settings.FCM_ENDPOINT = settings.SMS_ENDPOINT = ""
+    settings.CHANNELS_CONSOLE_FALLBACK = True  # as in config/settings/local.py (`make run`)
+    settings.PUBLIC_URL = "http://127.0.0.1:8000"
+    ChannelSettings.objects.create(channel="sms", sender_address="+15550001111")
+    profile = make_profile(first_name="Ana", phone="+14045550100", push_tokens=["ana-phone"])
+    push = request_push(profile, context={"event": {"purchase": {"product": "blue shoes"}}})
+    sms = message_request(
+        key="sms-console",
+        channel="sms",
+        profile_id=profile.pk,
+        content={"body": "Hi {{ profile.first_name }}, 10% off today"},
+    )
+
+    deliver_batch("push")
+    deliver_batch("sms")
+
+    printed = capsys.readouterr().out
+    push_part, sms_part = printed.split("--- sms ")
+    assert f"push #{push.message_id} (console: FCM_ENDPOINT is not set)" in push_part
+    assert f"profile {profile.pk} (1 device: ana-phone)" in push_part
+    assert "Title: Hi Ana" in push_part and "Body: Your blue shoes" in push_part
+    assert tracking.push_open_url(push.message_id) in push_part
+    assert f"#{sms.message_id} (console: SMS_ENDPOINT is not set)" in sms_part
+    assert "To: +14045550100" in sms_part and "From: +15550001111" in sms_part
+    assert "Text: Hi Ana, 10% off today" in sms_part
+    for result in (push, sms):
+        message = Message.objects.get(pk=result.message_id)
+        assert (message.status, message.provider_response) == ("sent", "console")
+        assert message.sent_at is not None
+
+
+@pytest.mark.django_db
+def test_without_endpoints_and_no_console_fallback_pushes_and_sms_wait(
+    settings, make_profile, capsys
+):
+    settings.FCM_ENDPOINT = settings.SMS_ENDPOINT = ""
+    settings.CHANNELS_CONSOLE_FALLBACK = False  # test and production settings
+    profile = make_profile()
+    push = request_push(profile)
+    sms = request_sms(profile)
+
+    deliver_batch("push")
+    deliver_batch("sms")
+
+    assert capsys.readouterr().out == ""
+    for result, endpoint in ((push, "FCM_ENDPOINT"), (sms, "SMS_ENDPOINT")):
+        message = Message.objects.get(pk=result.message_id)
+        assert (message.status, message.attempts) == ("pending", 1)
+        assert message.reason == f"{endpoint} is not configured"

@@ -102,6 +102,7 @@ def sqlite_env(tmp_path):
         "EMAIL_URL": "locmem://",
         "CELERY_BROKER_URL": "memory://",
         "DJANGO_SETTINGS_MODULE": "config.settings.local",
+        "CHANNELS_CONSOLE_FALLBACK": "false",  # the push below waits for a provider
     }
     for command in (["migrate", "-v0"], ["load_demo"]):
         subprocess.run(
