@@ -31,14 +31,66 @@ CITIES = {
     "London": "Europe/London",
 }
 FIRST_NAMES = [
-    "Ana", "Ben", "Chloé", "David", "Emma", "Farid", "Grace", "Hugo", "Inès", "Jamal", "Kara",
-    "Liam", "Maya", "Noah", "Olivia", "Pedro", "Quinn", "Rosa", "Sam", "Tara", "Uma", "Victor",
-    "Wen", "Xavier", "Yara", "Zoe", "Amir", "Bianca", "Carlos", "Diane", "Elliot", "Fatima",
+    "Ana",
+    "Ben",
+    "Chloé",
+    "David",
+    "Emma",
+    "Farid",
+    "Grace",
+    "Hugo",
+    "Inès",
+    "Jamal",
+    "Kara",
+    "Liam",
+    "Maya",
+    "Noah",
+    "Olivia",
+    "Pedro",
+    "Quinn",
+    "Rosa",
+    "Sam",
+    "Tara",
+    "Uma",
+    "Victor",
+    "Wen",
+    "Xavier",
+    "Yara",
+    "Zoe",
+    "Amir",
+    "Bianca",
+    "Carlos",
+    "Diane",
+    "Elliot",
+    "Fatima",
 ]
 LAST_NAMES = [
-    "Anderson", "Brown", "Chen", "Dubois", "Evans", "Fischer", "Garcia", "Harris", "Ito",
-    "Johnson", "Kim", "Lopez", "Martin", "Nguyen", "Okafor", "Patel", "Quinn", "Rossi", "Smith",
-    "Taylor", "Umar", "Vargas", "Williams", "Xu", "Young", "Zhang",
+    "Anderson",
+    "Brown",
+    "Chen",
+    "Dubois",
+    "Evans",
+    "Fischer",
+    "Garcia",
+    "Harris",
+    "Ito",
+    "Johnson",
+    "Kim",
+    "Lopez",
+    "Martin",
+    "Nguyen",
+    "Okafor",
+    "Patel",
+    "Quinn",
+    "Rossi",
+    "Smith",
+    "Taylor",
+    "Umar",
+    "Vargas",
+    "Williams",
+    "Xu",
+    "Young",
+    "Zhang",
 ]
 # Named test profiles inside the seed audience, for trying journeys in test mode.
 TEST_PROFILES = [
@@ -62,8 +114,12 @@ def load() -> list[str]:
         lines.append(f"{created} demo profiles created")
     else:
         lines.append("demo profiles already present")
-    _, created = Audience.objects.get_or_create(name=SEED_AUDIENCE_NAME, defaults={"rule": SEED_RULE})
-    lines.append(f"seed audience {'created' if created else 'already present'}: {SEED_AUDIENCE_NAME}")
+    _, created = Audience.objects.get_or_create(
+        name=SEED_AUDIENCE_NAME, defaults={"rule": SEED_RULE}
+    )
+    lines.append(
+        f"seed audience {'created' if created else 'already present'}: {SEED_AUDIENCE_NAME}"
+    )
     return lines
 
 
@@ -78,17 +134,26 @@ def _create_profiles() -> int:
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
         city = rng.choice(cities)
         year = rng.randint(1950, 2008)
-        rows.append((_profile(rng, first, last, city, year, is_test=rng.random() < 0.02, index=index), demo_email(index)))
+        rows.append(
+            (
+                _profile(rng, first, last, city, year, is_test=rng.random() < 0.02, index=index),
+                demo_email(index),
+            )
+        )
     profiles = Profile.objects.bulk_create([profile for profile, _ in rows])
     identities = []
     for profile, (_, email) in zip(profiles, rows, strict=True):
         identities.append(Identity(profile=profile, namespace="email", value=email))
-        identities.append(Identity(profile=profile, namespace="crm_id", value=f"C-{profile.pk:06d}"))
+        identities.append(
+            Identity(profile=profile, namespace="crm_id", value=f"C-{profile.pk:06d}")
+        )
     Identity.objects.bulk_create(identities)
     return len(profiles)
 
 
-def _profile(rng: random.Random, first: str, last: str, city: str, year: int, *, is_test: bool, index: int) -> Profile:
+def _profile(
+    rng: random.Random, first: str, last: str, city: str, year: int, *, is_test: bool, index: int
+) -> Profile:
     has_push = is_test or rng.random() < 0.7
     return Profile(
         first_name=first,

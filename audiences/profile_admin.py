@@ -14,6 +14,7 @@ from . import profile_changes
 from .models import Identity, ImportJob, Profile
 from .selectors.profiles import profile_cities, profile_count_estimate, search_q
 from .services.profile_input import normalize_identity
+from .services.profiles import profiles_delete
 
 
 class EstimatedCountPaginator(Paginator):
@@ -112,6 +113,12 @@ class ProfileAdmin(admin.ModelAdmin):
         super().save_related(request, form, formsets, change)
         profile_id = form.instance.pk
         transaction.on_commit(lambda: profile_changes.publish([profile_id]))
+
+    def delete_model(self, request, obj):
+        profiles_delete(profile_ids=[obj.pk])
+
+    def delete_queryset(self, request, queryset):
+        profiles_delete(profile_ids=list(queryset.values_list("pk", flat=True)))
 
     def get_search_results(self, request, queryset, search_term):
         """The profile list's matcher: identity value or name prefix, index-backed."""

@@ -18,5 +18,7 @@ urlpatterns: list = [
     path("profiles/", profile_views.profile_list, name="profile_list"),
     path("profiles/<int:profile_id>/", profile_views.profile_detail, name="profile_detail"),
     path("profiles/import/", profile_views.profile_import, name="profile_import"),
-    path("profiles/import/<int:job_id>/", profile_views.profile_import_job, name="profile_import_job"),
+    path(
+        "profiles/import/<int:job_id>/", profile_views.profile_import_job, name="profile_import_job"
+    ),
 ]

@@ -109,8 +109,23 @@ def profile_update(*, profile_id: int, data: Any) -> bool:
 
 def profile_delete(*, profile_id: int) -> bool:
     """Delete a profile with its identities. Returns whether it existed."""
-    deleted, _ = Profile.objects.filter(pk=profile_id).delete()
-    return bool(deleted)
+    return bool(profiles_delete(profile_ids=[profile_id]))
+
+
+def profiles_delete(*, profile_ids: Sequence[int]) -> int:
+    """Delete profiles with their identities; returns how many existed. The profiles are locked
+    first (id order), as every upsert locks the profiles it changes: an identity is never added
+    to a profile being deleted (identities carry no database FK)."""
+    with transaction.atomic():
+        ids = list(
+            Profile.objects.select_for_update()
+            .filter(pk__in=list(profile_ids))
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        if ids:
+            Profile.objects.filter(pk__in=ids).delete()
+    return len(ids)
 
 
 # --- The one upsert path ----------------------------------------------------------------------

@@ -215,6 +215,22 @@ def test_delete_removes_profile_and_identities():
     assert profile_delete(profile_id=ana)
     assert not Identity.objects.exists()
     assert not profile_delete(profile_id=ana)
+    again = profile_upsert(data=ANA)  # the email is free again: a new profile
+    assert again.created and again.profile_id != ana
+
+
+def test_admin_deletes_profiles_with_their_identities(admin_client):
+    ana = profile_upsert(data=ANA).profile_id
+    ben = profile_upsert(data={"identities": {"email": "ben@example.com"}}).profile_id
+    response = admin_client.post(f"/admin/audiences/profile/{ana}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert list(Identity.objects.values_list("profile_id", flat=True)) == [ben]
+    response = admin_client.post(
+        "/admin/audiences/profile/",
+        {"action": "delete_selected", "_selected_action": [ben], "post": "yes"},
+    )
+    assert response.status_code == 302
+    assert not Profile.objects.exists() and not Identity.objects.exists()
 
 
 def test_changed_profiles_are_published_after_commit(writer, django_capture_on_commit_callbacks):

@@ -34,17 +34,53 @@ def test_seed_rule_is_valid():
 @pytest.mark.parametrize(
     ("rule", "path", "words"),
     [
-        ({"all": [{"field": "city", "op": "eq", "value": "A"}, {"field": "shoe", "op": "eq", "value": 1}]},
-         "rule.all[1].field", "unknown field"),
-        ({"all": [{"field": "city", "op": "eq", "value": "A"}, {"field": "city", "op": "like", "value": "x"}]},
-         "rule.all[1].op", "unknown operator"),
-        ({"all": [{"field": "city", "op": "eq", "value": "A"}, {"field": "birth_year", "op": "gt", "value": "1980"}]},
-         "rule.all[1].value", "integer"),
+        (
+            {
+                "all": [
+                    {"field": "city", "op": "eq", "value": "A"},
+                    {"field": "shoe", "op": "eq", "value": 1},
+                ]
+            },
+            "rule.all[1].field",
+            "unknown field",
+        ),
+        (
+            {
+                "all": [
+                    {"field": "city", "op": "eq", "value": "A"},
+                    {"field": "city", "op": "like", "value": "x"},
+                ]
+            },
+            "rule.all[1].op",
+            "unknown operator",
+        ),
+        (
+            {
+                "all": [
+                    {"field": "city", "op": "eq", "value": "A"},
+                    {"field": "birth_year", "op": "gt", "value": "1980"},
+                ]
+            },
+            "rule.all[1].value",
+            "integer",
+        ),
         ({"any": []}, "rule.any", "empty group"),
-        ({"all": [{"field": "city", "op": "gt", "value": "A"}]}, "rule.all[0].op", "does not apply"),
-        ({"all": [{"field": "birth_year", "op": "between", "value": [2000, 1990]}]}, "rule.all[0].value", "low"),
+        (
+            {"all": [{"field": "city", "op": "gt", "value": "A"}]},
+            "rule.all[0].op",
+            "does not apply",
+        ),
+        (
+            {"all": [{"field": "birth_year", "op": "between", "value": [2000, 1990]}]},
+            "rule.all[0].value",
+            "low",
+        ),
         ({"not": {"field": "city", "op": "in", "value": []}}, "rule.not.value", "non-empty list"),
-        ({"all": [{"field": "city", "op": "in", "value": ["A", 3]}]}, "rule.all[0].value[1]", "string"),
+        (
+            {"all": [{"field": "city", "op": "in", "value": ["A", 3]}]},
+            "rule.all[0].value[1]",
+            "string",
+        ),
         ("city = Paris", "rule", "must be an object"),
     ],
 )
@@ -66,7 +102,9 @@ def test_nesting_deeper_than_ten_is_refused():
 
 
 def test_more_than_200_conditions_is_refused():
-    many = {"any": [{"field": "city", "op": "eq", "value": str(i)} for i in range(MAX_CONDITIONS + 1)]}
+    many = {
+        "any": [{"field": "city", "op": "eq", "value": str(i)} for i in range(MAX_CONDITIONS + 1)]
+    }
     assert any("too many conditions" in m for _, m in paths(many))
     enough = {"any": many["any"][:MAX_CONDITIONS]}
     assert paths(enough) == []
@@ -89,7 +127,23 @@ def condition(draw):
         op = draw(st.sampled_from(["eq", "neq", "is_set", "is_not_set"]))
         value = draw(st.booleans())
     elif spec.type == "integer":
-        op = draw(st.sampled_from(["eq", "neq", "in", "not_in", "gt", "gte", "lt", "lte", "between", "is_set", "is_not_set"]))
+        op = draw(
+            st.sampled_from(
+                [
+                    "eq",
+                    "neq",
+                    "in",
+                    "not_in",
+                    "gt",
+                    "gte",
+                    "lt",
+                    "lte",
+                    "between",
+                    "is_set",
+                    "is_not_set",
+                ]
+            )
+        )
         value = draw(int_value)
         if op in ("in", "not_in"):
             value = draw(st.lists(int_value, min_size=1, max_size=4))
@@ -97,7 +151,11 @@ def condition(draw):
             low, high = sorted([draw(int_value), draw(int_value)])
             value = [low, high]
     else:
-        op = draw(st.sampled_from(["eq", "neq", "in", "not_in", "contains", "starts_with", "is_set", "is_not_set"]))
+        op = draw(
+            st.sampled_from(
+                ["eq", "neq", "in", "not_in", "contains", "starts_with", "is_set", "is_not_set"]
+            )
+        )
         value = draw(string_value)
         if op in ("in", "not_in"):
             value = draw(st.lists(string_value, min_size=1, max_size=3))
@@ -129,14 +187,22 @@ profile_rows = st.fixed_dictionaries(
 
 
 @pytest.mark.django_db
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(rule=rules, rows=st.lists(profile_rows, min_size=1, max_size=8))
 def test_sql_and_python_agree_on_random_rules_and_profiles(rule, rows):
     assert validate_rule(rule, fields=PROFILE_FIELDS) == []
     Profile.objects.all().delete()
     profiles = Profile.objects.bulk_create([Profile(**row) for row in rows])
-    by_sql = set(Profile.objects.filter(rule_to_q(rule, fields=PROFILE_FIELDS)).values_list("pk", flat=True))
+    by_sql = set(
+        Profile.objects.filter(rule_to_q(rule, fields=PROFILE_FIELDS)).values_list("pk", flat=True)
+    )
     by_python = {
-        p.pk for p, row in zip(profiles, rows, strict=True) if rule_matches(rule, row, fields=PROFILE_FIELDS)
+        p.pk
+        for p, row in zip(profiles, rows, strict=True)
+        if rule_matches(rule, row, fields=PROFILE_FIELDS)
     }
     assert by_sql == by_python
