@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from django.db import connection
@@ -109,11 +110,22 @@ def allocate_ids(model: Any, count: int) -> list[int]:
         seq = fetch("SELECT seq FROM sqlite_sequence WHERE name = %s", [model._meta.db_table])
         start = max(start, (seq[0][0] + 1) if seq else 1)
         return list(range(start, start + count))
+    # The sequence is named once per table: `pg_get_serial_sequence` per row cost 3 µs an id.
+    # One array row back instead of `count` rows.
     rows = fetch(
-        "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-        [model._meta.db_table, count],
+        "SELECT array_agg(nextval(%s::regclass)) FROM generate_series(1, %s)",
+        [_sequence_of(model._meta.db_table), count],
     )
-    return [row[0] for row in rows]
+    return list(rows[0][0])
+
+
+_SEQUENCES: dict[str, str] = {}
+
+
+def _sequence_of(db_table: str) -> str:
+    if db_table not in _SEQUENCES:
+        _SEQUENCES[db_table] = fetch("SELECT pg_get_serial_sequence(%s, 'id')", [db_table])[0][0]
+    return _SEQUENCES[db_table]
 
 
 def skip_locked() -> str:
@@ -129,16 +141,32 @@ def json_param(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), default=str)
 
 
+@contextmanager
+def cursor() -> Iterator[Any]:
+    """A cursor on Django's connection (same transaction). On PostgreSQL it binds parameters
+    server-side: an id list travels as one binary array instead of a quoted literal the server
+    parses again (a third of a 10,000-run entry's time). Errors come out as Django's."""
+    if is_sqlite():
+        with connection.cursor() as django_cursor:
+            yield django_cursor
+        return
+    import psycopg
+
+    connection.ensure_connection()
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as pg_cursor:
+        yield pg_cursor
+
+
 def fetch(sql: str, params: Sequence[Any] = ()) -> list[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
+    with cursor() as c:
+        c.execute(sql, params)
+        return c.fetchall()
 
 
 def execute(sql: str, params: Sequence[Any] = ()) -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.rowcount
+    with cursor() as c:
+        c.execute(sql, params)
+        return c.rowcount
 
 
 def table(model: Any) -> str:

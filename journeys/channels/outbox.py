@@ -13,6 +13,7 @@ from typing import Any
 from django.db import connection, transaction
 
 from journeys.models import Channel, CustomAction, Message
+from journeys.sql import cursor as sql_cursor
 from journeys.sql import is_sqlite
 
 from .content import ChannelRequestError, content_ensure
@@ -95,16 +96,22 @@ def messages_enqueue_from_select(
     node_id: str = "",
     journey_version_id: int | None = None,
     is_test: bool = False,
+    has_context: bool | None = None,
+    new_keys: bool = False,
 ) -> int:
     """Fan-out: one message per row of `sql`, set-based, in the caller's transaction.
 
-    `sql` selects the columns `key, profile_id, run_id` (and optionally `context`, jsonb); its
-    `params` use psycopg placeholders. Runs `INSERT … SELECT … ON CONFLICT (key) DO NOTHING`
-    and returns how many messages were created. Get `content_id` from `content_ensure`.
+    `sql` selects the columns `key, profile_id, run_id` (and optionally `context`, jsonb:
+    `has_context` says so, or the statement is planned once to find out); its `params` use
+    psycopg placeholders. Runs `INSERT … SELECT … ON CONFLICT (key) DO NOTHING` and returns how
+    many messages were created. Get `content_id` from `content_ensure`. `new_keys=True`: the
+    caller knows no key can exist yet (runs created in this transaction), so the insert skips
+    the conflict arbitration (a duplicate would still be refused by the unique index).
     """
     if channel not in Channel.values:
         raise ChannelRequestError("channel", f"unknown channel {channel!r}")
-    has_context = "context" in _select_columns(sql, params)
+    if has_context is None:
+        has_context = "context" in _select_columns(sql, params)
     context_sql = "s.context" if has_context else ("NULL" if is_sqlite() else "NULL::jsonb")
     fixed = {
         "_ch_channel": channel,
@@ -128,9 +135,10 @@ def messages_enqueue_from_select(
         f" SELECT s.key, {holder['_ch_channel']}, s.profile_id, {holder['_ch_content']}, {context_sql},"
         f" s.run_id, {holder['_ch_node']}, {holder['_ch_version']}, {holder['_ch_test']},"
         " 'pending', 0, now(), '', false, '', '', '', now(), now()"
-        " FROM s WHERE true ON CONFLICT (key) DO NOTHING"  # WHERE: SQLite's upsert parse
+        " FROM s WHERE true"  # WHERE: SQLite's upsert parse
+        + ("" if new_keys else " ON CONFLICT (key) DO NOTHING")
     )
-    with connection.cursor() as cursor:
+    with sql_cursor() as cursor:
         cursor.execute(statement, statement_params)
         created = cursor.rowcount
         if is_sqlite():  # Python's sqlite3 gives no rowcount for a statement opening with WITH

@@ -164,6 +164,8 @@ def enqueue_messages(walk: Walk, node: Node, runs: list[RunRow]) -> None:
             node_id=node.id,
             journey_version_id=walk.plan.version_id,
             is_test=walk.plan.is_test,
+            has_context=True,
+            new_keys=walk.all_new(runs),
         )
 
 

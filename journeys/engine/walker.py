@@ -107,6 +107,12 @@ class Walk:
                 json.loads(context) if isinstance(context, str) else (context or {})
             )
 
+    def all_new(self, runs: list[RunRow] | list[int]) -> bool:
+        """Whether every run given enters in this walk (nothing keyed by it can exist yet)."""
+        return bool(self._new_runs) and all(
+            (run if isinstance(run, int) else run.id) in self._new_runs for run in runs
+        )
+
     def has_shared_context(self) -> bool:
         return self._shared_context is not None
 
@@ -239,10 +245,12 @@ class Walk:
                 ],
             )
         for (node_id, kind, due_at), ids in self._timers.items():
+            # runs entering now cannot have a timer yet: no conflict arbitration to pay for
+            on_conflict = "" if self.all_new(ids) else "ON CONFLICT (run_id, node, kind) DO NOTHING"
             sql.execute(
                 f"INSERT INTO {timer_t} (run_id, node, kind, due_at, status) "
                 f"SELECT ids.id, %s, %s, %s, 'pending' FROM {sql.ids_table()} WHERE 1 = 1 "
-                "ON CONFLICT (run_id, node, kind) DO NOTHING",
+                f"{on_conflict}",
                 [node_id, kind, due_at, sql.ids_param(ids)],
             )
         for (node_id, status, state, error), ids in self._finals.items():
