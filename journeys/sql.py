@@ -110,22 +110,10 @@ def allocate_ids(model: Any, count: int) -> list[int]:
         seq = fetch("SELECT seq FROM sqlite_sequence WHERE name = %s", [model._meta.db_table])
         start = max(start, (seq[0][0] + 1) if seq else 1)
         return list(range(start, start + count))
-    # The sequence is named once per table: `pg_get_serial_sequence` per row cost 3 µs an id.
-    # One array row back instead of `count` rows.
-    rows = fetch(
-        "SELECT array_agg(nextval(%s::regclass)) FROM generate_series(1, %s)",
-        [_sequence_of(model._meta.db_table), count],
-    )
-    return list(rows[0][0])
+    from audiences.db import next_ids
 
-
-_SEQUENCES: dict[str, str] = {}
-
-
-def _sequence_of(db_table: str) -> str:
-    if db_table not in _SEQUENCES:
-        _SEQUENCES[db_table] = fetch("SELECT pg_get_serial_sequence(%s, 'id')", [db_table])[0][0]
-    return _SEQUENCES[db_table]
+    with cursor() as c:
+        return next_ids(c, model._meta.db_table, count)
 
 
 def skip_locked() -> str:

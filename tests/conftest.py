@@ -66,7 +66,9 @@ def _worker_env() -> dict[str, str]:
     return env
 
 
-def start_worker(*, concurrency: int = 2, log_name: str = "worker", extra_env: dict[str, str] | None = None) -> subprocess.Popen:
+def start_worker(
+    *, concurrency: int = 2, log_name: str = "worker", extra_env: dict[str, str] | None = None
+) -> subprocess.Popen:
     """Start `celery -A config worker` against the test database and wait until it is ready."""
     from config.celery import app
 
@@ -77,9 +79,23 @@ def start_worker(*, concurrency: int = 2, log_name: str = "worker", extra_env: d
     env = _worker_env() | (extra_env or {})
     log = open(log_path, "w")  # noqa: SIM115 - closed with the process
     proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel=INFO",
-         f"--concurrency={concurrency}", "--without-gossip", "--without-mingle", "--without-heartbeat"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--loglevel=INFO",
+            f"--concurrency={concurrency}",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     deadline = time.monotonic() + 180  # generous: CI machines can be busy
     while time.monotonic() < deadline:
@@ -121,8 +137,15 @@ def browser():
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
             headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
         )
         yield browser
         browser.close()

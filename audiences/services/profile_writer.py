@@ -16,6 +16,7 @@ import psycopg
 from django.db import connection
 from django.utils import timezone
 
+from audiences.db import next_ids
 from audiences.models import Identity, Profile
 
 PROFILE_COLUMNS = (
@@ -147,12 +148,7 @@ class PostgresProfileWriter(ProfileWriter):
         if not rows:
             return []
         with self._cursor() as cursor:
-            cursor.execute(
-                f"SELECT nextval(pg_get_serial_sequence('{self.profile_table}', 'id')) "
-                "FROM generate_series(1, %s)",
-                [len(rows)],
-            )
-            ids = [row[0] for row in cursor.fetchall()]
+            ids = next_ids(cursor, self.profile_table, len(rows))
             now = timezone.now()
             columns = ", ".join(PROFILE_COLUMNS)
             copy_sql = (

@@ -199,7 +199,12 @@ class AudienceRead(models.Model):
     shard = models.PositiveSmallIntegerField(default=0)
     shards = models.PositiveSmallIntegerField(
         default=1,
-        help_text="A read is split by profile id modulo `shards` so workers enter in parallel.",
+        help_text="A read is split in ranges of profile ids so workers enter in parallel.",
+    )
+    until_id = models.BigIntegerField(
+        null=True,
+        blank=True,
+        help_text="Last profile id of this shard's range (none: to the end); it starts after `cursor`.",
     )
     context = models.JSONField(default=dict, blank=True)
     is_test = models.BooleanField(default=False)

@@ -43,7 +43,9 @@ def test_a_live_journey_allows_only_safe_edits_of_its_event(audience, api_client
 
     page = api_client.get(f"/api/v1/event-configurations/{purchase.pk}/").json()
     assert page["restricted"] is True
-    assert any("Multi-channel" in usage["label"] or "v1" in usage["label"] for usage in page["used_by"])
+    assert any(
+        "Multi-channel" in usage["label"] or "v1" in usage["label"] for usage in page["used_by"]
+    )
 
     refused = api_client.patch(
         f"/api/v1/event-configurations/{purchase.pk}/",

@@ -511,6 +511,11 @@ def test_fast_reads_are_split_in_shards_that_enter_everyone_once():
         (0, 2, 10000),
         (1, 2, 10000),
     ]
+    # ranges of profile ids with about as many members each (the median member cuts them)
+    member_ids = sorted(Profile.objects.filter(city="Atlanta").values_list("id", flat=True))
+    first, second = AudienceRead.objects.order_by("shard")
+    assert (first.cursor, first.until_id) == (0, member_ids[150])
+    assert (second.cursor, second.until_id) == (member_ids[150], None)
     assert entries.audience_reads_sweep(now=timezone.now() + dt.timedelta(seconds=1)) == 301
     assert messages(node_id="m").count() == 301
     assert set(AudienceRead.objects.values_list("status", flat=True)) == {"done"}
