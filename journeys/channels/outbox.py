@@ -29,9 +29,11 @@ class MessageRequestResult:
 
 
 def message_key(*, run_id: int, node_id: str, channel: str) -> str:
-    """The key the engine uses for a message step: `run:<run_id>:<node_id>:<channel>`.
-    In SQL: `'run:' || run.id || ':' || %(node)s || ':' || %(channel)s`."""
-    return f"run:{run_id}:{node_id}:{channel}"
+    """The key the engine uses for a message step: `run:<run_id>:<node_id>:<channel>`, the run
+    id zero-padded to 12 digits so keys sort like run ids: new runs' messages land at the end
+    of the key index instead of all over it. In SQL:
+    `'run:' || lpad(run.id::text, 12, '0') || ':' || %(node)s || ':' || %(channel)s`."""
+    return f"run:{run_id:012d}:{node_id}:{channel}"
 
 
 def message_request(

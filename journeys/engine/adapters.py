@@ -156,7 +156,7 @@ def enqueue_messages(walk: Walk, node: Node, runs: list[RunRow]) -> None:
                 [sql.json_param(contexts[run.id]) if contexts[run.id] else None for run in runs]
             )
         outbox.messages_enqueue_from_select(
-            sql="SELECT 'run:' || r.id || ':' || %s || ':' || %s AS key, r.pid AS profile_id, r.id AS run_id, "
+            sql="SELECT 'run:' || lpad(r.id::text, 12, '0') || ':' || %s || ':' || %s AS key, r.pid AS profile_id, r.id AS run_id, "
             f"{rows_sql.replace(' FROM', ' AS context FROM', 1)}",
             params=params,
             channel=channel,

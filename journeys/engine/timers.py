@@ -4,8 +4,8 @@
 tests call it directly with a moved clock). Each batch, in one transaction:
 
 1. claims up to `batch` pending due timers: `SELECT … FOR UPDATE SKIP LOCKED` on the partial
-   index `timer_pending_due`, so several workers share the work without overlap, and marks
-   them done;
+   index `timer_pending_due`, so several workers share the work without overlap, and deletes
+   them (a fired timer is gone; the run's steps keep the history);
 2. claims their runs from the state the timer expects (still at that node, still `waiting` /
    `listening` / `awaiting`, still active), locking them (`SELECT … FOR UPDATE`) — a run an
    event moved first is not returned and its timer simply ends; the walk's single conditional
@@ -72,8 +72,10 @@ def timers_batch(*, now: dt.datetime, batch: int = BATCH) -> int:
         )
         if not due:
             return 0
+        # A fired timer is deleted: marking it done rewrote the row and both its indexes;
+        # the run's steps are the history. A rolled-back batch brings its timers back.
         sql.execute(
-            f"UPDATE {timer_t} SET status = 'done' WHERE {sql.in_ids('id')}",
+            f"DELETE FROM {timer_t} WHERE {sql.in_ids('id')}",
             [sql.ids_param([d[0] for d in due])],
         )
         groups: dict[tuple[int, str, str], list[RunRow]] = defaultdict(list)

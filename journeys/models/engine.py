@@ -146,9 +146,8 @@ class Timer(models.Model):
             "Timeout at the event",
         )  # of the event/reaction the run is `awaiting` at
 
-    class Status(models.TextChoices):
+    class Status(models.TextChoices):  # a timer that fires is deleted (timers.timers_batch)
         PENDING = "pending", "Pending"
-        DONE = "done", "Done"
         CANCELLED = "cancelled", "Cancelled"
 
     # indexed by the unique (run, node, kind) below
@@ -165,7 +164,7 @@ class Timer(models.Model):
             models.UniqueConstraint(fields=["run", "node", "kind"], name="timer_once_per_node")
         ]
         indexes = [
-            # timers.timers_sweep: pending timers by due time (partial: done rows cost nothing)
+            # timers.timers_sweep: pending timers by due time (partial: cancelled rows cost nothing)
             models.Index(
                 fields=["due_at"], condition=Q(status="pending"), name="timer_pending_due"
             ),

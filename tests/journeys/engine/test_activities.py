@@ -521,6 +521,25 @@ def test_fast_reads_are_split_in_shards_that_enter_everyone_once():
     assert set(AudienceRead.objects.values_list("status", flat=True)) == {"done"}
 
 
+def test_shard_bounds_of_a_large_audience_come_from_a_sample(monkeypatch):
+    from django.db import connection
+
+    monkeypatch.setattr(entries, "EXACT_QUANTILES_UP_TO", 0)  # as above a million members
+    with connection.cursor() as cursor:  # 40,000 profiles, every other one in Atlanta
+        cursor.execute(
+            "INSERT INTO audiences_profile (first_name, last_name, city, birth_year, timezone, "
+            "attributes, phone, push_tokens, consent_email, consent_push, consent_sms, is_test, "
+            "created_at, updated_at) SELECT '', '', CASE WHEN g % 2 = 0 THEN 'Atlanta' ELSE "
+            "'Boston' END, 1990, '', '{}', '', '[]', true, false, false, false, now(), now() "
+            "FROM generate_series(1, 40000) AS g"
+        )
+    rule = {"field": "city", "op": "eq", "value": "Atlanta"}
+    atlanta = sorted(Profile.objects.filter(city="Atlanta").values_list("id", flat=True))
+    (bound,) = entries.member_id_quantiles(rule, 2)
+    # an estimate: near the median member, well inside the audience
+    assert atlanta[len(atlanta) // 4] < bound < atlanta[3 * len(atlanta) // 4]
+
+
 def test_custom_action_is_requested_once_or_takes_its_error_path():
     from journeys.models import CustomAction, Message
 
@@ -536,7 +555,7 @@ def test_custom_action_is_requested_once_or_takes_its_error_path():
     run = Run.objects.get(profile=ana)
     action = Message.objects.get(channel="action")
     assert (
-        action.key == f"run:{run.id}:call:action"
+        action.key == f"run:{run.id:012d}:call:action"
         and action.context["event"]["signup"]["plan"] == "pro"
     )
     bob = make_profile("bob@example.com")

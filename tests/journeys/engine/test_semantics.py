@@ -52,8 +52,8 @@ def test_read_audience_enters_members_and_queues_first_messages(seed):
         run = Run.objects.get(profile=profile)
         assert (run.status, run.node, run.state) == ("active", "first", "listening")
         assert sorted(messages(profile=profile).values_list("key", flat=True)) == [
-            f"run:{run.id}:first:email",
-            f"run:{run.id}:first:push",
+            f"run:{run.id:012d}:first:email",
+            f"run:{run.id:012d}:first:push",
         ]
     for profile in outsiders:
         assert not Run.objects.filter(profile=profile).exists()
