@@ -100,6 +100,36 @@ def pairs_params(pairs: Sequence[tuple[int, Any]], *, numeric: bool = False) -> 
     return [[int(a) for a, _ in pairs], [int(b) if numeric else b for _, b in pairs]]
 
 
+def times_table(alias: str = "times") -> str:
+    """A FROM item with columns `<alias>.id`, `<alias>.at` (a datetime), fed by `times_params`."""
+    if is_sqlite():
+        return (
+            f"(SELECT CAST(json_extract(value, '$[0]') AS INTEGER) AS id, "
+            f"json_extract(value, '$[1]') AS at FROM json_each(%s)) AS {alias}"
+        )
+    return f"unnest(%s::bigint[], %s::timestamptz[]) AS {alias}(id, at)"
+
+
+def times_params(pairs: Sequence[tuple[int, dt.datetime]]) -> list[Any]:
+    if is_sqlite():
+        return [json.dumps([[int(a), db_datetime(b)] for a, b in pairs])]
+    return [[int(a) for a, _ in pairs], [b for _, b in pairs]]
+
+
+def definition_node_type(definition: str, node: str) -> str:
+    """An SQL expression: the `type` of the node whose id is `node` in a version's
+    `definition` (JSON columns or expressions, as SQL text)."""
+    if is_sqlite():
+        return (
+            f"(SELECT json_extract(n.value, '$.type') FROM json_each({definition}, '$.nodes') AS n "
+            f"WHERE json_extract(n.value, '$.id') = {node} LIMIT 1)"
+        )
+    return (
+        f"(SELECT n->>'type' FROM jsonb_array_elements({definition}->'nodes') AS n "
+        f"WHERE n->>'id' = {node} LIMIT 1)"
+    )
+
+
 def allocate_ids(model: Any, count: int) -> list[int]:
     """`count` fresh primary keys for `model` (its sequence on PostgreSQL; on SQLite, with its
     one writer, the ones after the largest in use)."""

@@ -49,15 +49,51 @@ def run_summary(run: Any, steps: list[Any]) -> dict[str, Any]:
                 "error": s.error,
             }
             for s in steps
-        ],
+        ]
+        + _parked_step(run),
     }
+
+
+PARKED_STATES = ("waiting", "listening", "awaiting")
+
+
+def _parked_step(run: Any) -> list[dict[str, Any]]:
+    """A run parked at a node has no step row for it until it leaves (engine/walker.py): the
+    open step comes from the run (node, since `updated_at`)."""
+    if run.status != "active" or run.state not in PARKED_STATES:
+        return []
+    node = next(
+        (n for n in (run.version.definition or {}).get("nodes", []) if n.get("id") == run.node),
+        {},
+    )
+    return [
+        {
+            "node": run.node,
+            "type": node.get("type", ""),
+            "entered_at": run.updated_at,
+            "left_at": None,
+            "outcome": "",
+            "error": "",
+        }
+    ]
+
+
+def parked_per_node(runs: Any) -> dict[str, int]:
+    """Active runs per node they are parked at (their open steps), from a Run queryset."""
+    return dict(
+        runs.filter(status="active", state__in=PARKED_STATES)
+        .values("node")
+        .annotate(n=Count("id"))
+        .values_list("node", "n")
+    )
 
 
 def _entry_step(run: Any, steps: list[Any]) -> list[dict[str, Any]]:
     """The entry activity, left as soon as entered, has no Step row (the run is its record):
     history shows it first, from the run."""
     entry = _entry_node(run.version.definition)
-    if entry is None or (steps and steps[0].node == entry["id"]):
+    first = steps[0].node if steps else (run.node if _parked_step(run) else None)
+    if entry is None or first == entry["id"]:  # its step is a row (or open: parked there)
         return []
     return [
         {
@@ -120,6 +156,10 @@ def version_counts(*, version_id: int, is_test: bool = False) -> dict[str, Any]:
             "exited": row["exited"],
             "errors": row["errors"],
         }
+    parked = parked_per_node(Run.objects.filter(version_id=version_id, is_test=is_test))
+    for node, count in parked.items():
+        figures = nodes.setdefault(node, {"entered": 0, "exited": 0, "errors": 0})
+        figures["entered"] += count
     from journeys.models import JourneyVersion
 
     entry = _entry_node(

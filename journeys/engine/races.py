@@ -230,11 +230,13 @@ def win_races(
         context_params = [name]
     with transaction.atomic():
         claimed = sql.fetch(
-            f"UPDATE {run_t} SET state = '', revision = revision + 1, updated_at = %s, context = {context_sql} "
+            # updated_at is left alone: it says since when the run was at `at` (its step's
+            # entry); the walk's flush sets it when the run parks or ends
+            f"UPDATE {run_t} SET state = '', revision = revision + 1, context = {context_sql} "
             f"FROM {sql.pairs_table('t')} WHERE {run_t}.id = t.id AND {run_t}.status = 'active' "
             f"AND {run_t}.state = %s AND {run_t}.node = %s "
-            f"RETURNING {run_t}.id, {run_t}.profile_id, {run_t}.context",
-            [now, *context_params, *sql.pairs_params(payloads), state, at],
+            f"RETURNING {run_t}.id, {run_t}.profile_id, {run_t}.context, {run_t}.updated_at",
+            [*context_params, *sql.pairs_params(payloads), state, at],
         )
         if not claimed:
             return 0
@@ -244,9 +246,12 @@ def win_races(
             f"WHERE {sql.in_ids('run_id')} AND node = %s AND kind <> 'wait' AND status = 'pending' {sql.skip_locked()})",
             [sql.ids_param(ids), at],
         )
-        rows = [RunRow(run_id, profile_id) for run_id, profile_id, _ in claimed]
+        rows = [RunRow(run_id, profile_id) for run_id, profile_id, _, _ in claimed]
         walk = Walk(
-            plan, now=now, contexts={run_id: _as_dict(context) for run_id, _, context in claimed}
+            plan,
+            now=now,
+            contexts={run_id: _as_dict(context) for run_id, _, context, _ in claimed},
+            since={run_id: sql.read_datetime(arrived) for run_id, _, _, arrived in claimed},
         )
         if state == "awaiting":  # the run waited at the winner itself: its step closes
             walk.close_step(at, rows, "default")

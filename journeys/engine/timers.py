@@ -80,22 +80,24 @@ def timers_batch(*, now: dt.datetime, batch: int = BATCH) -> int:
         )
         groups: dict[tuple[int, str, str], list[RunRow]] = defaultdict(list)
         contexts: dict[int, dict] = {}
+        since: dict[int, dt.datetime] = {}
         for (kind, node), run_ids in _by_kind_and_node(due).items():
             # the runs still in the state this timer expects, locked (whoever holds them moves them)
             claimed = sql.fetch(
-                f"SELECT id, profile_id, version_id, context FROM {run_t} WHERE {sql.in_ids('id')} AND node = %s "
+                f"SELECT id, profile_id, version_id, context, updated_at FROM {run_t} WHERE {sql.in_ids('id')} AND node = %s "
                 f"AND state = %s AND status = 'active' ORDER BY id {sql.for_update()}",
                 [sql.ids_param(run_ids), node, STATE_OF_KIND[kind]],
             )
-            for run_id, profile_id, version_id, context in claimed:
+            for run_id, profile_id, version_id, context, updated_at in claimed:
                 groups[(version_id, node, kind)].append(RunRow(run_id, profile_id))
                 contexts[run_id] = _as_dict(context)
+                since[run_id] = sql.read_datetime(updated_at)
         plans: dict[int, Plan] = {}
         for (version_id, node_id, kind), runs in groups.items():
             plan = plans.get(version_id) or plans.setdefault(
                 version_id, adapters.plan_by_version_id(version_id)
             )
-            walk = Walk(plan, now=now, contexts=contexts)
+            walk = Walk(plan, now=now, contexts=contexts, since=since)
             _expire(walk, node_id, kind, runs)
             walk.flush()
     return len(due)
@@ -175,11 +177,13 @@ def exit_runs(
     now: dt.datetime | None = None,
 ) -> int:
     """Every active run given (by ids, or of a version) exits now, set-based: its pending
-    timers are cancelled, its open step closed with `reason`, its status `exited`."""
-    from journeys.models import Run, Step, Timer
+    timers are cancelled, the step of the node it is parked at written with `reason`, its
+    status `exited`."""
+    from journeys.models import JourneyVersion, Run, Step, Timer
 
     now = now or timezone.now()
     run_t, step_t, timer_t = sql.table(Run), sql.table(Step), sql.table(Timer)
+    version_t = sql.table(JourneyVersion)
     if run_ids is not None:
         selected, params = (
             f"SELECT id FROM {run_t} WHERE {sql.in_ids('id')} AND status = 'active'",
@@ -196,8 +200,12 @@ def exit_runs(
             f"UPDATE {timer_t} SET status = 'cancelled' WHERE status = 'pending' AND run_id IN ({selected})",
             params,
         )
+        # the step of the node each run is parked at, closed with the reason (walker docstring)
         sql.execute(
-            f"UPDATE {step_t} SET left_at = %s, outcome = %s WHERE left_at IS NULL AND run_id IN ({selected})",
+            f"INSERT INTO {step_t} (run_id, version_id, node, node_type, entered_at, left_at, outcome, error) "
+            f"SELECT r.id, r.version_id, r.node, COALESCE({sql.definition_node_type('v.definition', 'r.node')}, ''), "
+            f"r.updated_at, %s, %s, '' FROM {run_t} r JOIN {version_t} v ON v.id = r.version_id "
+            f"WHERE r.id IN ({selected}) AND r.state IN ('waiting', 'listening', 'awaiting')",
             [now, reason, *params],
         )
         return sql.execute(

@@ -13,6 +13,11 @@ state it expected (a timer, an event, a reaction). `Walk` then takes them node b
 3. `flush()`: writes what the walk decided, set-based: step history rows, timers (unique per
    run, node and kind), then one UPDATE per final group of runs (node, status, state).
 
+A run parked at a node (waiting, listening, awaiting) has no open step row: the run is its
+record (`node`, since `updated_at`; `history` shows it as the open step). Its step is written
+once, closed, when it leaves (`close_step`): a move costs an insert instead of an insert when
+it parks plus an update when it leaves.
+
 Side effects (messages, custom actions) are written by the runners in the same transaction,
 each with a unique key, so replaying a batch after a crash never doubles them.
 """
@@ -62,9 +67,12 @@ class Walk:
         contexts: dict[int, dict] | None = None,
         shared_context: dict | None = None,
         new_runs: dict[int, int] | None = None,
+        since: dict[int, dt.datetime] | None = None,
     ):
         """`new_runs` (run id → profile id): runs entering now, not yet in the table; `flush`
-        inserts them directly in their final state (one write per run instead of two)."""
+        inserts them directly in their final state (one write per run instead of two).
+        `since` (run id → its `updated_at`): when claimed runs arrived at the node they are
+        parked at, for the step `close_step` writes."""
         self.plan = plan
         self._new_runs = new_runs or {}
         self.now = now
@@ -73,6 +81,7 @@ class Walk:
         self._steps: dict[tuple, list[int]] = defaultdict(
             list
         )  # (node, type, left, outcome, error)
+        self._since = since or {}
         self._close_steps: dict[tuple[str, str], list[int]] = defaultdict(list)  # (node, outcome)
         self._timers: dict[tuple[str, str, dt.datetime], list[int]] = defaultdict(list)
         self._finals: dict[tuple[str, str, str, str], list[int]] = defaultdict(list)
@@ -141,7 +150,6 @@ class Walk:
             if not outcome.runs:
                 continue
             if outcome.port == WAIT:
-                self.step(node, outcome.runs, left=False)
                 self.timer(node.id, "wait", outcome.due_at or self.now, outcome.runs)
                 self.park(node.id, outcome.runs, "waiting")
             elif outcome.port == END:
@@ -155,8 +163,6 @@ class Walk:
     ) -> None:
         """`runs` leave `node` by `port`: park in the race that follows, or go on."""
         if port == "default" and self.plan.listeners(node.id):
-            if record_step:
-                self.step(node, runs, left=False)
             timeout = self.plan.race_timeout(node.id)
             if timeout is not None:
                 self.timer(node.id, "timeout", self.now + timeout[1], runs)
@@ -172,7 +178,6 @@ class Walk:
         if target is None:
             self.finish(from_id, runs, "finished")
         elif target.type in LISTENING_TYPES:
-            self.step(target, runs, left=False)
             timeout = self.plan.race_timeout(target.id, "awaiting")
             if timeout is not None:
                 self.timer(target.id, "timeout_at", self.now + timeout[1], runs)
@@ -203,7 +208,8 @@ class Walk:
         self._steps[(node.id, node.type, left, outcome, error)].extend(run.id for run in runs)
 
     def close_step(self, node_id: str, runs: list[RunRow], outcome: str) -> None:
-        """Close the open step of `node_id` (where the runs were parked) with `outcome`."""
+        """The step of `node_id`, where the runs were parked (since `since`), left now by
+        `outcome`."""
         self._close_steps[(node_id, outcome)].extend(run.id for run in runs)
 
     def timer(self, node_id: str, kind: str, due_at: dt.datetime, runs: list[RunRow]) -> None:
@@ -224,10 +230,20 @@ class Walk:
 
         step_t, timer_t, run_t = sql.table(Step), sql.table(Timer), sql.table(Run)
         for (node_id, outcome), ids in self._close_steps.items():
+            parked = self.plan.nodes.get(node_id)
             sql.execute(
-                f"UPDATE {step_t} SET left_at = %s, outcome = %s "
-                f"WHERE {sql.in_ids('run_id')} AND node = %s AND left_at IS NULL",
-                [self.now, outcome, sql.ids_param(ids), node_id],
+                f"INSERT INTO {step_t} (run_id, version_id, node, node_type, entered_at, left_at, outcome, error) "
+                f"SELECT t.id, %s, %s, %s, t.at, %s, %s, '' FROM {sql.times_table('t')}",
+                [
+                    self.plan.version_id,
+                    node_id,
+                    parked.type if parked else "",
+                    self.now,
+                    outcome,
+                    *sql.times_params(
+                        [(run_id, self._since.get(run_id, self.now)) for run_id in ids]
+                    ),
+                ],
             )
         for (node_id, node_type, left, outcome, error), ids in self._steps.items():
             sql.execute(

@@ -16,6 +16,7 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import Trunc
 from django.utils import timezone
 
+from journeys.engine.history import PARKED_STATES
 from journeys.models import (
     EntryDiscard,
     Journey,
@@ -88,8 +89,9 @@ def reported_versions(journey: Journey) -> list[JourneyVersion]:
 def journey_report(*, version_ids: Sequence[int], is_test: bool = False) -> Report:
     """Totals and per-node figures of `version_ids` (live data unless `is_test`).
 
-    Queries: runs (one aggregate, plus entries per version for the entry nodes), steps per
-    node, discarded entries, messages per node and status, reactions per node and kind."""
+    Queries: runs (one aggregate, plus entries per version for the entry nodes, plus runs
+    parked per node: their open steps), steps per node, discarded entries, messages per node
+    and status, reactions per node and kind."""
     report = Report()
     ids = list(version_ids)
     if not ids:
@@ -113,7 +115,7 @@ def journey_report(*, version_ids: Sequence[int], is_test: bool = False) -> Repo
         )
     ):
         report.nodes[row["node"]] = NodeFigures(row["entered"], row["exited"], row["errors"])
-    _entry_nodes(report, ids, runs)
+    _runs_per_node(report, ids, runs)
     reasons = (
         EntryDiscard.objects.filter(version_id__in=ids, is_test=is_test)
         .values("reason")
@@ -125,14 +127,19 @@ def journey_report(*, version_ids: Sequence[int], is_test: bool = False) -> Repo
     return report
 
 
-def _entry_nodes(report: Report, ids: list[int], runs) -> None:
-    """The entry activity is left as it is entered and has no step row: its figures are the
-    runs' entries (one grouped query), under each version's entry node id."""
+def _runs_per_node(report: Report, ids: list[int], runs) -> None:
+    """What has no step row comes from the runs (one grouped query): the runs parked at a node
+    (their open steps) and the entry activity, left as it is entered (its figures are the
+    runs' entries, under each version's entry node id)."""
     from journeys.validation import definition_entry
 
-    per_version = dict(
-        runs.values("version_id").annotate(n=Count("id")).values_list("version_id", "n")
-    )
+    per_version: dict[int, int] = {}
+    for row in runs.values("version_id", "node").annotate(
+        n=Count("id"), parked=Count("id", filter=Q(status="active", state__in=PARKED_STATES))
+    ):
+        per_version[row["version_id"]] = per_version.get(row["version_id"], 0) + row["n"]
+        if row["parked"]:
+            report.nodes.setdefault(row["node"], NodeFigures()).entered += row["parked"]
     with_steps = set(report.nodes)
     for version_id, definition in JourneyVersion.objects.filter(pk__in=ids).values_list(
         "pk", "definition"

@@ -157,10 +157,16 @@ def test_event_after_the_run_left_is_ignored_and_unlistened_events_do_nothing(se
 def test_stop_exits_every_active_run_and_cancels_timers(seed):
     version, members, _ = seed
     read_all(version)
+    parked = profile_runs(profile_id=members[0].id)[0]["steps"][-1]
+    # listening after the first message: its step is open, since the run parked there
+    assert (parked["node"], parked["type"], parked["left_at"]) == ("first", "message", None)
     version.status = "stopped"
     version.save()
     assert lifecycle.version_stopped(version) == 3
     assert set(Run.objects.values_list("status", flat=True)) == {"exited"}
+    stopped = profile_runs(profile_id=members[0].id)[0]["steps"][-1]
+    assert (stopped["node"], stopped["type"], stopped["outcome"]) == ("first", "message", "stopped")
+    assert stopped["entered_at"] == parked["entered_at"] and stopped["left_at"] is not None
     assert set(Timer.objects.values_list("status", flat=True)) == {"cancelled"}
     timers.timers_sweep(now=timezone.now() + dt.timedelta(days=2))
     assert not messages(node_id="reminder").exists()
