@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -29,6 +30,10 @@ logger = logging.getLogger(__name__)
 DEFAULT_RATE = 5_000
 MIN_RATE, MAX_RATE = 500, 20_000
 SHARD_RATE = 10_000  # profiles/s one worker enters comfortably; above it a read is split
+# A read enters rate × BATCH_SECONDS profiles every BATCH_SECONDS: at most `rate` in any second,
+# spread over it (providers see a steady flow), and a read of N takes N / rate seconds, not the
+# next whole second.
+BATCH_SECONDS = 0.25
 EXACT_QUANTILES_UP_TO = 1_000_000  # members: shard bounds counted exactly, else estimated
 
 
@@ -224,21 +229,42 @@ def audience_read_create(
 
 
 def audience_reads_sweep(*, now: dt.datetime | None = None, budget_seconds: float = 0.9) -> int:
-    """Process every audience read with a batch due, one batch each, until none is due or the
-    budget is spent; several workers share them (SKIP LOCKED). Returns profiles entered."""
+    """Process the audience reads' due batches until the budget is spent; several workers
+    share them (SKIP LOCKED). On the real clock, a batch falling due within the budget is
+    waited for (batches come every BATCH_SECONDS, the beat every second); with `now` given
+    (tests move the clock) the sweep stops when nothing is due. Returns profiles entered."""
+    from journeys.models import AudienceRead
+
     entered = 0
     started = time.monotonic()
-    while time.monotonic() - started < budget_seconds:
+    while (left := budget_seconds - (time.monotonic() - started)) > 0:
         done = audience_read_batch(now=now)
-        if done is None:
+        if done is not None:
+            entered += done
+            continue
+        if now is not None:
             break
-        entered += done
+        due = (
+            AudienceRead.objects.filter(status=AudienceRead.Status.PENDING)
+            .order_by("next_batch_at")
+            .values_list("next_batch_at", flat=True)
+            .first()
+        )
+        wait = (due - timezone.now()).total_seconds() if due else left + 1
+        if wait >= left:
+            break
+        time.sleep(max(wait, 0.001))
     return entered
 
 
+def batch_size(rate: int) -> int:
+    """Profiles per batch of a read (or shard) entering `rate` per second."""
+    return max(1, math.ceil(rate * BATCH_SECONDS))
+
+
 def audience_read_batch(*, now: dt.datetime | None = None) -> int | None:
-    """Claim one read with a batch due and enter its next `rate` members, in one transaction
-    with its cursor. None when no read is due."""
+    """Claim one read with a batch due and enter its next `batch_size(rate)` members, in one
+    transaction with its cursor. None when no read is due."""
     from journeys.models import AudienceRead
 
     now = now or timezone.now()
@@ -260,10 +286,11 @@ def audience_read_batch(*, now: dt.datetime | None = None) -> int | None:
             read.status, read.finished_at = AudienceRead.Status.CANCELLED, now
             read.save(update_fields=["status", "finished_at"])
             return 0
+        per_batch = batch_size(read.rate)
         ids = audience_member_ids(
             read.audience.rule,
             after=read.cursor,
-            limit=read.rate,
+            limit=per_batch,
             test_only=plan.is_test,
             until=read.until_id,
         )
@@ -274,9 +301,10 @@ def audience_read_batch(*, now: dt.datetime | None = None) -> int | None:
         read.entered += entered
         read.discarded += len(ids) - entered
         read.next_batch_at = max(
-            read.next_batch_at + dt.timedelta(seconds=1), now + dt.timedelta(seconds=0.9)
+            read.next_batch_at + dt.timedelta(seconds=BATCH_SECONDS),
+            now + dt.timedelta(seconds=BATCH_SECONDS * 0.9),
         )
-        if len(ids) < read.rate:
+        if len(ids) < per_batch:
             read.status, read.finished_at = AudienceRead.Status.DONE, now
         read.save(
             update_fields=[

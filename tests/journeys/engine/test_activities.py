@@ -458,7 +458,7 @@ def test_recurring_read_audience_owns_a_beat_schedule():
     assert not PeriodicTask.objects.filter(name=f"journey:{version.journey_id}:read").exists()
 
 
-def test_read_audience_rate_batches_one_per_second():
+def test_read_audience_enters_at_most_rate_per_second_in_quarter_second_batches():
     audience = Audience.objects.create(
         name="Atl", rule={"field": "city", "op": "eq", "value": "Atlanta"}
     )
@@ -478,10 +478,16 @@ def test_read_audience_rate_batches_one_per_second():
     )
     lifecycle.version_published(version)
     now = timezone.now() + dt.timedelta(seconds=1)
-    assert entries.audience_reads_sweep(now=now) == 500  # one batch per second, at most `rate`
-    assert entries.audience_reads_sweep(now=now + dt.timedelta(seconds=0.5)) == 0
-    assert entries.audience_reads_sweep(now=now + dt.timedelta(seconds=1)) == 500
-    assert entries.audience_reads_sweep(now=now + dt.timedelta(seconds=2)) == 200
+
+    def sweep(seconds: float) -> int:
+        return entries.audience_reads_sweep(now=now + dt.timedelta(seconds=seconds))
+
+    # rate 500: 125 every quarter of a second, never more than 500 in a second
+    assert sweep(0) == 125
+    assert sweep(0.1) == 0  # the next batch is not due yet
+    assert [sweep(0.25), sweep(0.5), sweep(0.75)] == [125, 125, 125]
+    assert sweep(0.9) == 0
+    assert [sweep(1 + k * 0.25) for k in range(6)] == [125, 125, 125, 125, 125, 75]
     assert AudienceRead.objects.get().status == "done"
     assert Run.objects.filter(version=version).count() == 1200
     plan = plan_for(version)
