@@ -43,14 +43,19 @@ def main(argv: list[str]) -> int:
     call_command("migrate", verbosity=0)
     wanted = set(argv)
     names = sorted(
-        m.name for m in pkgutil.iter_modules([str(Path(__file__).parent)]) if m.name.startswith("bench_")
+        m.name
+        for m in pkgutil.iter_modules([str(Path(__file__).parent)])
+        if m.name.startswith("bench_")
     )
     for module_name in names:
         short = module_name.removeprefix("bench_")
         if wanted and short not in wanted:
             continue
         module = importlib.import_module(f"benchmarks.{module_name}")
-        print(f"# {short}: {(module.__doc__ or '').strip().splitlines()[0] if module.__doc__ else ''}", file=sys.stderr)
+        print(
+            f"# {short}: {(module.__doc__ or '').strip().splitlines()[0] if module.__doc__ else ''}",
+            file=sys.stderr,
+        )
         module.run(report)
     return 0
 

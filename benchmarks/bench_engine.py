@@ -6,6 +6,9 @@
   beat runs it: the read's shards processed by two workers (threads here) side by side.
 - `read_audience_limit_ratio`: that figure over a plain `INSERT … SELECT` of the same rows
   (run-shaped, into a bare table) measured in the same run: the machine's limit.
+- `read_audience_capacity_per_s`: the same entries with no pacing (two workers entering the
+  audience's two halves in batches of 10,000 as fast as they can): the headroom above the
+  highest rate a marketer can set, which the paced figure cannot show (it stays at the rate).
 - `timer_sweep_per_s`: 100,000 due race timeouts advanced by `timers_sweep` (two workers):
   each run takes the timeout path, gets its reminder queued and parks listening for a purchase.
 - `event_to_step_p95_ms`: purchases ingested at 1,000 events/s through the events service
@@ -158,6 +161,42 @@ def _timer_sweep() -> tuple[int, float]:
     return sum(handled), time.perf_counter() - started
 
 
+def _capacity(audience_id: int) -> tuple[int, float]:
+    """Enter the whole audience again into a fresh version with no pacing: two threads, each
+    its half of the members, 10,000 per `enter_profiles` call; returns (entered, seconds)."""
+    from audiences.models import Audience
+    from journeys.engine import adapters
+    from journeys.engine.entries import audience_member_ids, enter_profiles, member_id_quantiles
+    from journeys.models import AudienceRead
+
+    _reset()
+    version = _publish(audience_id)
+    AudienceRead.objects.filter(version=version).delete()  # entered by hand below
+    rule = Audience.objects.get(pk=audience_id).rule
+    (middle,) = member_id_quantiles(rule, 2)
+    halves = [
+        audience_member_ids(rule, limit=PROFILES, until=middle),
+        audience_member_ids(rule, after=middle, limit=PROFILES),
+    ]
+    entered = [0, 0]
+
+    def worker(index: int) -> None:
+        plan = adapters.plan_by_version_id(version.id)
+        ids = halves[index]
+        for start in range(0, len(ids), 10_000):
+            entered[index] += enter_profiles(plan=plan, profile_ids=ids[start : start + 10_000])
+
+    started = time.perf_counter()
+    threads = [
+        threading.Thread(target=lambda i=i: (worker(i), connections.close_all())) for i in range(2)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sum(entered), time.perf_counter() - started
+
+
 def _start_worker() -> subprocess.Popen:
     """A real engine worker (`-Q engine`, 2 processes) on the bench database."""
     root = Path(__file__).resolve().parent.parent
@@ -270,6 +309,8 @@ def run(report) -> None:
     latencies = sorted(_event_to_step())
     p95 = latencies[int(len(latencies) * 0.95) - 1] if latencies else float("nan")
     report("event_to_step_p95_ms", p95, "ms")
+    capacity_entered, capacity_seconds = _capacity(audience.id)
+    report("read_audience_capacity_per_s", capacity_entered / capacity_seconds, "profiles/s")
     print(
         f"# engine: {entered} entered in {read_seconds:.1f}s; {handled} timers in {sweep_seconds:.1f}s; plain insert {plain_rows / plain_seconds:.0f} rows/s; "
         f"{len(latencies)} events moved, median {statistics.median(latencies) if latencies else 0:.0f} ms",
