@@ -16,6 +16,36 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+U = TypeVar("U")
+
+
+class UsageRegistry(Generic[U]):
+    """Providers registered by other apps, asked who uses some objects (by id). The one
+    implementation of the pattern: audiences here, event configurations in `events.usage`."""
+
+    def __init__(self) -> None:
+        self._providers: list[Callable[[Collection[int]], Mapping[int, Sequence[U]]]] = []
+
+    def register(self, provider: Callable[[Collection[int]], Mapping[int, Sequence[U]]]) -> None:
+        if provider not in self._providers:
+            self._providers.append(provider)
+
+    def unregister(self, provider: Callable[[Collection[int]], Mapping[int, Sequence[U]]]) -> None:
+        if provider in self._providers:
+            self._providers.remove(provider)
+
+    def usages(self, ids: Collection[int]) -> dict[int, list[U]]:
+        """Every registered provider's usages of these ids, by id."""
+        found: dict[int, list[U]] = {object_id: [] for object_id in ids}
+        if not ids:
+            return found
+        for provider in list(self._providers):
+            for object_id, items in provider(ids).items():
+                if object_id in found:
+                    found[object_id].extend(items)
+        return found
 
 
 @dataclass(frozen=True)
@@ -24,27 +54,7 @@ class Usage:
     url: str = ""
 
 
-UsageProvider = Callable[[Collection[int]], Mapping[int, Sequence[Usage]]]
-_providers: list[UsageProvider] = []
-
-
-def register_usage_provider(provider: UsageProvider) -> None:
-    if provider not in _providers:
-        _providers.append(provider)
-
-
-def unregister_usage_provider(provider: UsageProvider) -> None:
-    if provider in _providers:
-        _providers.remove(provider)
-
-
-def usages(audience_ids: Collection[int]) -> dict[int, list[Usage]]:
-    """Every registered provider's usages of these audiences, by audience id."""
-    found: dict[int, list[Usage]] = {audience_id: [] for audience_id in audience_ids}
-    if not audience_ids:
-        return found
-    for provider in list(_providers):
-        for audience_id, items in provider(audience_ids).items():
-            if audience_id in found:
-                found[audience_id].extend(items)
-    return found
+_audiences: UsageRegistry[Usage] = UsageRegistry()
+register_usage_provider = _audiences.register
+unregister_usage_provider = _audiences.unregister
+usages = _audiences.usages  # usages(audience_ids) -> {audience_id: [Usage]}

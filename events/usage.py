@@ -15,8 +15,9 @@ then accepts only name/description changes and new fields, and cannot be deleted
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
+
+from audiences.usage import UsageRegistry
 
 
 @dataclass(frozen=True)
@@ -26,30 +27,10 @@ class Usage:
     url: str = ""
 
 
-UsageProvider = Callable[[Collection[int]], Mapping[int, Sequence[Usage]]]
-_providers: list[UsageProvider] = []
-
-
-def register_usage_provider(provider: UsageProvider) -> None:
-    if provider not in _providers:
-        _providers.append(provider)
-
-
-def unregister_usage_provider(provider: UsageProvider) -> None:
-    if provider in _providers:
-        _providers.remove(provider)
-
-
-def usages(configuration_ids: Collection[int]) -> dict[int, list[Usage]]:
-    """Every registered provider's usages of these configurations, by configuration id."""
-    found: dict[int, list[Usage]] = {config_id: [] for config_id in configuration_ids}
-    if not configuration_ids:
-        return found
-    for provider in list(_providers):
-        for config_id, items in provider(configuration_ids).items():
-            if config_id in found:
-                found[config_id].extend(items)
-    return found
+_configurations: UsageRegistry[Usage] = UsageRegistry()
+register_usage_provider = _configurations.register
+unregister_usage_provider = _configurations.unregister
+usages = _configurations.usages  # usages(configuration_ids) -> {configuration_id: [Usage]}
 
 
 def live_usages(configuration_id: int) -> list[Usage]:
