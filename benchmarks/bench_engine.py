@@ -78,13 +78,15 @@ def _publish(audience_id: int):
 
 
 def _in_threads(work, count: int = 2) -> None:
-    def target() -> None:
+    """`work(index)` in `count` threads side by side (each with its own connection)."""
+
+    def target(index: int) -> None:
         try:
-            work()
+            work(index)
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=target) for _ in range(count)]
+    threads = [threading.Thread(target=target, args=(index,)) for index in range(count)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -96,7 +98,7 @@ def _read_audience(version) -> tuple[int, float]:
     from journeys.engine.entries import audience_reads_sweep
     from journeys.models import AudienceRead
 
-    def worker() -> None:
+    def worker(_: int) -> None:
         while AudienceRead.objects.filter(version=version, status="pending").exists():
             if not audience_reads_sweep(budget_seconds=0.5):
                 time.sleep(0.005)
@@ -151,13 +153,7 @@ def _timer_sweep() -> tuple[int, float]:
                 return
 
     started = time.perf_counter()
-    threads = [
-        threading.Thread(target=lambda i=i: (worker(i), connections.close_all())) for i in range(2)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    _in_threads(worker)
     return sum(handled), time.perf_counter() - started
 
 
@@ -187,13 +183,7 @@ def _capacity(audience_id: int) -> tuple[int, float]:
             entered[index] += enter_profiles(plan=plan, profile_ids=ids[start : start + 10_000])
 
     started = time.perf_counter()
-    threads = [
-        threading.Thread(target=lambda i=i: (worker(i), connections.close_all())) for i in range(2)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    _in_threads(worker)
     return sum(entered), time.perf_counter() - started
 
 
