@@ -1,5 +1,6 @@
 """Profile writes: upsert one, upsert a batch, update, delete. One path serves the API, the
-batch API, PATCH and the CSV import (`profiles_upsert_batch`).
+batch API, PATCH and the CSV import (`profiles_upsert_batch`; the import calls its two halves,
+`profiles_validate_batch` then `profiles_upsert_validated`, to validate ahead of the writes).
 
 An upsert is matched on any of its identities. What a matched payload does to the profile:
 given core attributes replace, custom attributes merge (`null` removes one), push tokens are
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -27,7 +29,7 @@ from .profile_writer import PROFILE_COLUMNS, profile_writer
 MAX_BATCH = 1000
 _RETRIES = 3  # a concurrent writer may create the same new identity between look-up and insert
 
-NEW_PROFILE = {
+NEW_PROFILE = {  # a new profile's columns before its items apply
     "first_name": "",
     "last_name": "",
     "city": "",
@@ -67,9 +69,27 @@ class UpsertOutcome:
     created: bool
 
 
+@dataclass
+class ValidatedBatch:
+    """A batch after validation (no database yet): the valid items with their index in the
+    batch, the refused ones' errors. Item paths (`items[3]`) are only spelled for errors."""
+
+    size: int
+    parsed: list[tuple[int, ProfileInput]]
+    errors: list[tuple[int, FieldError]]  # (item index, error)
+    first_index: int | None = 0  # paths are `items[first_index + i]`; None: one bare payload
+
+    def path(self, index: int) -> str:
+        return "" if self.first_index is None else f"items[{self.first_index + index}]"
+
+
 def profile_upsert(*, data: Any) -> UpsertOutcome:
     """Create or update one profile matched on any of its identities."""
-    result = _upsert_items([data], paths=[""], partial=False)
+    outcome = parse_profile(data)
+    errors = outcome if isinstance(outcome, list) else []
+    parsed = [] if errors else [(0, outcome)]
+    batch = ValidatedBatch(1, parsed, [(0, e) for e in errors], first_index=None)
+    result = profiles_upsert_validated(batch=batch)
     return UpsertOutcome(profile_id=result.ids[0], created=result.created_flags[0])
 
 
@@ -81,6 +101,13 @@ def profiles_upsert_batch(
     Strict (API): one bad item refuses the batch, errors named `items[3].attributes.birth_year`.
     Partial (CSV import): bad items are left out and listed in `errors`, the rest is written.
     """
+    batch = profiles_validate_batch(items=items, first_index=first_index)
+    return profiles_upsert_validated(batch=batch, partial=partial)
+
+
+def profiles_validate_batch(*, items: Any, first_index: int = 0) -> ValidatedBatch:
+    """The first half of `profiles_upsert_batch`, without the database: the CSV import
+    validates the next chunk while the current one is written."""
     if not isinstance(items, list):
         raise ProfileInputError([FieldError("items", "Must be a list of profiles.")])
     if not items:
@@ -89,8 +116,28 @@ def profiles_upsert_batch(
         raise ProfileInputError(
             [FieldError("items", f"At most {MAX_BATCH} profiles per batch (got {len(items)}).")]
         )
-    paths = [f"items[{first_index + i}]" for i in range(len(items))]
-    return _upsert_items(items, paths=paths, partial=partial)
+    parsed: list[tuple[int, ProfileInput]] = []
+    errors: list[tuple[int, FieldError]] = []
+    for index, item in enumerate(items):
+        outcome = parse_profile(item)
+        if isinstance(outcome, list):  # again, with the item's path in the errors
+            prefix = f"items[{first_index + index}]"
+            errors += [(index, e) for e in parse_profile(item, prefix=prefix)]
+        else:
+            parsed.append((index, outcome))
+    return ValidatedBatch(len(items), parsed, errors, first_index)
+
+
+def profiles_upsert_validated(*, batch: ValidatedBatch, partial: bool = False) -> BatchResult:
+    """The second half of `profiles_upsert_batch`: refuse all (strict) or set the bad items
+    aside (partial), then resolve, fold and write in one transaction."""
+    if batch.errors and not partial:
+        raise ProfileInputError([e for _, e in batch.errors])
+    result, conflicts = _apply_with_retries(batch, partial=partial)
+    if batch.errors or conflicts:
+        errors = sorted(batch.errors + conflicts, key=itemgetter(0))  # item order (stable)
+        result.errors = [e for _, e in errors]
+    return result
 
 
 def profile_update(*, profile_id: int, data: Any) -> bool:
@@ -101,9 +148,8 @@ def profile_update(*, profile_id: int, data: Any) -> bool:
     parsed = parse_profile(data, require_identity=False)
     if isinstance(parsed, list):
         raise ProfileInputError(parsed)
-    result = _apply_with_retries(
-        [(0, parsed)], paths=[""], partial=False, target_id=profile_id, replace_tokens=True
-    )
+    batch = ValidatedBatch(1, [(0, parsed)], [], first_index=None)
+    result, _ = _apply_with_retries(batch, partial=False, target_id=profile_id, replace_tokens=True)
     return bool(result.updated)
 
 
@@ -131,47 +177,17 @@ def profiles_delete(*, profile_ids: Sequence[int]) -> int:
 # --- The one upsert path ----------------------------------------------------------------------
 
 
-def _upsert_items(items: Sequence[Any], *, paths: Sequence[str], partial: bool) -> BatchResult:
-    """Steps: validate every item; refuse all (strict) or set the bad ones aside (partial);
-    then resolve, fold and write in one transaction."""
-    parsed: list[tuple[int, ProfileInput]] = []
-    errors: list[FieldError] = []
-    for index, item in enumerate(items):
-        outcome = parse_profile(item, prefix=paths[index])
-        if isinstance(outcome, list):
-            errors.extend(outcome)
-        else:
-            parsed.append((index, outcome))
-    if errors and not partial:
-        raise ProfileInputError(errors)
-    result = _apply_with_retries(parsed, paths=paths, partial=partial)
-    result.errors = errors + result.errors
-    result.errors.sort(key=lambda e: _item_order(e.field, paths))
-    if len(result.ids) < len(items):
-        result.ids += [None] * (len(items) - len(result.ids))
-        result.created_flags += [False] * (len(items) - len(result.created_flags))
-    return result
-
-
-def _item_order(field_path: str, paths: Sequence[str]) -> int:
-    for index, path in enumerate(paths):
-        if path and field_path.startswith(path + "."):
-            return index
-    return 0
+Conflicts = list[tuple[int, FieldError]]  # (item index, identities of two profiles)
 
 
 def _apply_with_retries(
-    parsed, *, paths, partial, target_id=None, replace_tokens=False
-) -> BatchResult:
+    batch: ValidatedBatch, *, partial: bool, target_id=None, replace_tokens=False
+) -> tuple[BatchResult, Conflicts]:
     for attempt in range(_RETRIES):
         try:
             with transaction.atomic():
                 return _apply(
-                    parsed,
-                    paths=paths,
-                    partial=partial,
-                    target_id=target_id,
-                    replace_tokens=replace_tokens,
+                    batch, partial=partial, target_id=target_id, replace_tokens=replace_tokens
                 )
         except IntegrityError:
             if attempt == _RETRIES - 1:
@@ -194,17 +210,27 @@ class _Group:
         return group
 
 
-def _apply(parsed, *, paths, partial, target_id, replace_tokens) -> BatchResult:
-    """Inside the transaction: look up identities, group items by profile, lock and read the
-    matched profiles, fold each group's items over its profile, write the differences."""
-    inputs = dict(parsed)
+def _apply(
+    batch: ValidatedBatch, *, partial, target_id, replace_tokens
+) -> tuple[BatchResult, Conflicts]:
+    """Inside the transaction: look up identities; if every item is someone new on their own,
+    insert them; otherwise group items by profile, lock and read the matched profiles, fold each
+    group's items over its profile, write the differences."""
+    parsed = batch.parsed
     writer = profile_writer()
-    found = writer.lookup_identities(
-        {(ns, v) for _, inp in parsed for ns, v in inp.identities.items()}
-    )
-    groups, conflicts = _group_items(parsed, found, paths, target_id)
+    keys: set[tuple[str, str]] = set()
+    given = 0
+    for _, inp in parsed:
+        keys.update(inp.identities.items())
+        given += len(inp.identities)
+    found = writer.lookup_identities(keys)
+    if not found and target_id is None and len(keys) == given:
+        return _insert_new(batch, writer), []
+
+    inputs = dict(parsed)
+    groups, conflicts = _group_items(batch, found, target_id)
     if conflicts and not partial:
-        raise ProfileInputError(conflicts)
+        raise ProfileInputError([e for _, e in conflicts])
     existing_ids = sorted({g.profile_id for g in groups if g.profile_id is not None})
     current = writer.lock_profiles(existing_ids)
     if target_id is not None and target_id not in current:
@@ -215,14 +241,14 @@ def _apply(parsed, *, paths, partial, target_id, replace_tokens) -> BatchResult:
 
     new_rows, new_groups, updates, deletes, inserts = [], [], [], [], []
     new_identities: list[dict[str, str]] = []
-    result = BatchResult(errors=conflicts)
+    result = BatchResult()
     for group in groups:
         old_row = current.get(group.profile_id) if group.profile_id else None
         row, identities = _fold(
             group, inputs, old_row, current_identities.get(group.profile_id, {}), replace_tokens
         )
         if old_row is None:
-            new_rows.append(row)
+            new_rows.append(_row_values(row))
             new_groups.append(group)
             new_identities.append(identities)
             continue
@@ -232,7 +258,7 @@ def _apply(parsed, *, paths, partial, target_id, replace_tokens) -> BatchResult:
         inserts += [(group.profile_id, ns, identities[ns]) for ns in changed_ns]
         row_changed = any(row[c] != old_row[c] for c in PROFILE_COLUMNS)
         if row_changed:
-            updates.append({"id": group.profile_id, **row})
+            updates.append((group.profile_id, _row_values(row)))
         if row_changed or changed_ns:
             result.updated += 1
         else:
@@ -247,32 +273,57 @@ def _apply(parsed, *, paths, partial, target_id, replace_tokens) -> BatchResult:
     writer.insert_identities(inserts)
     result.created = len(new_ids)
 
-    result.ids = [None] * len(paths)
-    result.created_flags = [False] * len(paths)
+    result.ids = [None] * batch.size
+    result.created_flags = [False] * batch.size
     new_set = set(new_ids)
     for group in groups:
         for index in group.items:
             result.ids[index] = group.profile_id
             result.created_flags[index] = group.profile_id in new_set
     changed = (
-        new_ids
-        + [row["id"] for row in updates]
-        + [pid for pid, _, _ in inserts if pid not in new_set]
+        new_ids + [pid for pid, _ in updates] + [pid for pid, _, _ in inserts if pid not in new_set]
     )
-    changed = list(dict.fromkeys(changed))
-    if changed:
-        transaction.on_commit(lambda: profile_changes.publish(changed))
+    _publish_on_commit(list(dict.fromkeys(changed)))
+    return result, conflicts
+
+
+def _insert_new(batch: ValidatedBatch, writer) -> BatchResult:
+    """The common batch: no identity is known and no two items share one, so each item is a
+    new profile of its own; rows are made straight from the items (no grouping, no folding)."""
+    parsed = batch.parsed
+    new_ids = writer.insert_profiles([_new_row(inp) for _, inp in parsed])
+    writer.insert_identities(
+        [
+            (pid, ns, value)
+            for pid, (_, inp) in zip(new_ids, parsed, strict=True)
+            for ns, value in inp.identities.items()
+        ]
+    )
+    result = BatchResult(created=len(new_ids))
+    if len(parsed) == batch.size:
+        result.ids, result.created_flags = list(new_ids), [True] * batch.size
+    else:
+        result.ids, result.created_flags = [None] * batch.size, [False] * batch.size
+        for pid, (index, _) in zip(new_ids, parsed, strict=True):
+            result.ids[index] = pid
+            result.created_flags[index] = True
+    _publish_on_commit(new_ids)
     return result
 
 
-def _group_items(parsed, found, paths, target_id) -> tuple[list[_Group], list[FieldError]]:
+def _publish_on_commit(changed: list[int]) -> None:
+    if changed:
+        transaction.on_commit(lambda: profile_changes.publish(changed))
+
+
+def _group_items(batch: ValidatedBatch, found, target_id) -> tuple[list[_Group], Conflicts]:
     """Union the items that share an identity or a matched profile; an item whose identities
     lead to two different profiles is refused. Groups come out in order of their first item."""
     by_key: dict[tuple[str, str], _Group] = {}
     by_profile: dict[int, _Group] = {}
     created: list[_Group] = []
-    conflicts: list[FieldError] = []
-    for index, inp in parsed:
+    conflicts: Conflicts = []
+    for index, inp in batch.parsed:
         keys = list(inp.identities.items())
         if target_id is None and not any(k in by_key or k in found for k in keys):
             group = _Group(profile_id=None, items=[index])  # the common case: someone new
@@ -285,7 +336,7 @@ def _group_items(parsed, found, paths, target_id) -> tuple[list[_Group], list[Fi
         if target_id is not None:
             profile_ids.add(target_id)
         if len(profile_ids) > 1:
-            conflicts.append(_conflict(paths[index], inp, found, profile_ids))
+            conflicts.append((index, _conflict(batch.path(index), inp, found, profile_ids)))
             continue
         pid = next(iter(profile_ids), None)
         if pid is not None and pid in by_profile:
@@ -345,3 +396,16 @@ def _fold(group: _Group, inputs: dict[int, ProfileInput], old_row, old_identitie
             else:
                 row["push_tokens"] += [t for t in inp.push_tokens if t not in row["push_tokens"]]
     return row, identities
+
+
+_row_values = itemgetter(*PROFILE_COLUMNS)  # a folded row as the writer's tuple
+
+
+def _new_row(inp: ProfileInput) -> tuple:
+    """What `_fold` gives for one item on a new profile, built directly: NEW_PROFILE with the
+    given core columns, the custom attributes that are not null, the (deduplicated) tokens."""
+    custom = inp.custom
+    if None in custom.values():
+        custom = {key: value for key, value in custom.items() if value is not None}
+    tokens = inp.push_tokens or []
+    return _row_values({**NEW_PROFILE, **inp.core, "attributes": custom, "push_tokens": tokens})

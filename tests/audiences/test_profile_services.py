@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
+import time_machine
 
 from audiences import profile_changes
 from audiences.models import Identity, Profile
@@ -301,3 +304,81 @@ def test_an_identity_created_concurrently_is_retried_as_an_update(writer, monkey
     )
     assert (outcome.profile_id, outcome.created) == (existing.profile_id, False)
     assert list(Profile.objects.values_list("city", flat=True)) == ["Oslo"]
+
+
+@pytest.mark.parametrize("char", ["\t", "\n", "\r", "\\", '"', "\\N"])
+def test_new_profiles_keep_every_character_and_value(writer, char):
+    """New profiles are written straight from the items (COPY text on PostgreSQL): tabs,
+    newlines, backslashes and quotes come back as sent, nulls stay nulls, and the identities
+    match again on the next upsert."""
+    odd = {
+        "identities": {"crm_id": f"C{char}17", "email": "odd@example.com"},
+        "attributes": {
+            "first_name": f"Ana{char}María",
+            "last_name": f"O'Brien {char} Jr",
+            "birth_year": None,
+            "note": f"a note{char}",
+            "big": 2**70,
+            "nested": {"list": [1, 2.5, None, True]},
+            "gone": None,
+        },
+        "push_tokens": [f"tok{char}1"],
+        "phone": "+1 (404) 555-0100",
+    }
+    plain = {"identities": {"email": "plain@example.com"}, "attributes": {"birth_year": 1985}}
+    result = profiles_upsert_batch(items=[odd, plain])
+    assert result.created == 2 and result.created_flags == [True, True]
+    profile = Profile.objects.get(pk=result.ids[0])
+    assert (profile.first_name, profile.last_name) == (f"Ana{char}María", f"O'Brien {char} Jr")
+    assert profile.birth_year is None and profile.phone == "+14045550100"
+    assert profile.attributes == {
+        "note": f"a note{char}",
+        "big": 2**70,
+        "nested": {"list": [1, 2.5, None, True]},
+    }
+    assert profile.push_tokens == [f"tok{char}1"]
+    assert identities_of(profile.pk) == {"crm_id": f"C{char}17", "email": "odd@example.com"}
+    other = Profile.objects.get(pk=result.ids[1])
+    assert (other.first_name, other.birth_year, other.attributes, other.push_tokens) == (
+        "",
+        1985,
+        {},
+        [],
+    )
+    assert not (other.consent_email or other.consent_push or other.consent_sms or other.is_test)
+
+    again = profile_upsert(
+        data={"identities": {"crm_id": f"C{char}17"}, "attributes": {"city": "Rio"}}
+    )
+    assert (again.profile_id, again.created) == (profile.pk, False)
+    profile.refresh_from_db()
+    assert profile.city == "Rio" and profile.first_name == f"Ana{char}María"
+
+
+def test_a_batch_that_repeats_a_new_person_makes_one_profile(writer):
+    """Items sharing an identity are folded in order, also when nobody is known yet."""
+    result = profiles_upsert_batch(
+        items=[
+            {"identities": {"email": "eve@example.com"}, "attributes": {"city": "Oslo", "a": 1}},
+            {"identities": {"email": "new@example.com"}},
+            {
+                "identities": {"email": "eve@example.com", "crm_id": "E-1"},
+                "attributes": {"city": "Bergen", "a": None, "b": 2},
+                "push_tokens": ["t1"],
+            },
+        ]
+    )
+    assert (result.created, result.ids[0] == result.ids[2]) == (2, True)
+    eve = Profile.objects.get(pk=result.ids[0])
+    assert (eve.city, eve.attributes, eve.push_tokens) == ("Bergen", {"b": 2}, ["t1"])
+    assert identities_of(eve.pk) == {"email": "eve@example.com", "crm_id": "E-1"}
+
+
+def test_birth_year_is_checked_against_the_current_year():
+    item = {"identities": {"crm_id": "Y"}, "attributes": {"birth_year": 2031}}
+    with time_machine.travel(datetime(2030, 12, 31, 23, 0, tzinfo=UTC), tick=False):
+        with pytest.raises(ProfileInputError) as refused:
+            profile_upsert(data=item)
+        assert refused.value.errors[0].message == "Must be between 1900 and 2030."
+    with time_machine.travel(datetime(2031, 1, 1, 1, 0, tzinfo=UTC), tick=False):
+        assert profile_upsert(data=item).created
