@@ -160,3 +160,75 @@ def test_large_upload_runs_in_a_worker_with_progress(celery_worker, logged_clien
     assert Profile.objects.count() == 3000
     fragment = logged_client.get(response["Location"], HTTP_HX_REQUEST="true").content.decode()
     assert "hx-trigger" not in fragment and "3,000" in fragment and "Finished" in fragment
+
+
+def queued_job(rows: str, header: str = "email,first_name"):
+    from audiences.services.profile_import import import_job_create
+
+    upload = SimpleUploadedFile("many.csv", f"{header}\n{rows}".encode())
+    return import_job_create(upload=upload)
+
+
+def test_a_crash_mid_file_resumes_after_the_last_committed_chunk(settings, monkeypatch):
+    """The next chunk is read and validated ahead, in a helper thread, but only chunks that
+    committed count: a worker dying on chunk 2 leaves chunk 1 done, and the redelivered task
+    imports the rest once, row errors of every chunk reported with their line numbers."""
+    from audiences.services import profile_import
+
+    settings.PROFILE_IMPORT_INLINE_MAX_ROWS = 0  # queue it; run the task function by hand
+    rows = [f"p{i}@example.com,Person{i}" for i in range(250)]  # chunks of 100 rows
+    rows[10] = "broken-email,Bad"  # line 12, chunk 1
+    rows[120] = ",Nobody"  # line 122, chunk 2
+    rows[230] = "also broken,Bad"  # line 232, chunk 3
+    job = queued_job("\n".join(rows) + "\n")
+
+    real_import_chunk = profile_import._import_chunk
+    calls: list[int] = []
+
+    def dies_on_the_second_chunk(job, prepared):
+        calls.append(prepared.lines_read)
+        if len(calls) == 2:
+            raise RuntimeError("worker lost")
+        real_import_chunk(job, prepared)
+
+    monkeypatch.setattr(profile_import, "_import_chunk", dies_on_the_second_chunk)
+    with pytest.raises(RuntimeError):
+        import_job_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert (job.status, job.processed_rows, job.created_count, job.error_count) == (
+        "running",
+        100,
+        99,
+        1,
+    )
+    assert Profile.objects.count() == 99
+
+    monkeypatch.setattr(profile_import, "_import_chunk", real_import_chunk)
+    import_job_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert (job.status, job.processed_rows, job.created_count, job.error_count) == (
+        "done",
+        250,
+        247,
+        3,
+    )
+    assert Profile.objects.count() == 247
+    assert job.errors == [
+        {"row": 12, "field": "email", "message": "'broken-email' is not a valid email address."},
+        {"row": 122, "field": "email", "message": "No identity: give an email or a crm_id."},
+        {"row": 232, "field": "email", "message": "'also broken' is not a valid email address."},
+    ]
+
+
+def test_a_line_that_is_not_utf8_stops_the_import_after_the_committed_chunks(tmp_path):
+    """A decoding error found by the reader thread fails the job once the chunks read before
+    it are written; nothing after it is imported."""
+    path = tmp_path / "mixed.csv"
+    rows = "".join(f"person.number.{i}@example.com,Person{i}\n" for i in range(1500))
+    path.write_bytes(f"email,first_name\n{rows}".encode() + b"caf\xe9@example.com,Bad\n")
+    with pytest.raises(CommandError, match="is not UTF-8 text"):
+        call_command("import_profiles", str(path))
+    job = ImportJob.objects.get()
+    assert job.status == "failed" and "is not UTF-8 text" in job.message
+    assert 0 < job.processed_rows <= 1500 and job.processed_rows % 100 == 0
+    assert Profile.objects.count() == job.created_count == job.processed_rows
