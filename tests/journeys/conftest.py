@@ -10,12 +10,21 @@ from contextlib import contextmanager
 
 import pytest
 import time_machine
+from django.contrib.auth.models import Permission
 from django.db import connection
 from django.db.models import F
 
 from audiences.models import Audience, Identity, Profile
 
 _numbers = itertools.count(1)
+
+
+@pytest.fixture
+def publisher(django_user_model):
+    """A user allowed to publish journeys."""
+    user = django_user_model.objects.create_user(username="pub", password="x")
+    user.user_permissions.add(Permission.objects.get(codename="publish_journey"))
+    return django_user_model.objects.get(pk=user.pk)
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ refuse, naming the journeys, and nothing is deleted. An audience nobody uses sti
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import Permission
 
 from audiences.models import Audience
 from journeys import services
@@ -13,13 +12,6 @@ from journeys.demo import SEED_JOURNEY_NAME
 from .factories import doc, make_event_configuration, node, seed_document
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def publisher(django_user_model):
-    user = django_user_model.objects.create_user(username="pub", password="x")
-    user.user_permissions.add(Permission.objects.get(codename="publish_journey"))
-    return django_user_model.objects.get(pk=user.pk)
 
 
 @pytest.fixture

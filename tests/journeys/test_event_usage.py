@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import Permission
 
 from events.models import EventConfiguration
 from journeys import services
@@ -11,13 +10,6 @@ from journeys import services
 from .factories import seed_document
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def publisher(django_user_model):
-    user = django_user_model.objects.create_user(username="pub", password="x")
-    user.user_permissions.add(Permission.objects.get(codename="publish_journey"))
-    return django_user_model.objects.get(pk=user.pk)
 
 
 def test_a_draft_journey_prevents_deleting_its_event_but_not_editing_it(audience, api_client):

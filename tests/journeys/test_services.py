@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import Permission
 
 from journeys import services
 from journeys.models import Journey, JourneyVersion
@@ -12,13 +11,6 @@ from journeys.selectors import version_document, version_report
 from .factories import EMAIL, chain, doc, e, node, seed_document
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def publisher(django_user_model):
-    user = django_user_model.objects.create_user(username="pub", password="x")
-    user.user_permissions.add(Permission.objects.get(codename="publish_journey"))
-    return django_user_model.objects.get(pk=user.pk)
 
 
 @pytest.fixture
