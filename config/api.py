@@ -41,6 +41,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     return response
 
 
-def error_response(errors: list[dict[str, str]], code: int = status.HTTP_400_BAD_REQUEST) -> Response:
+def error_response(
+    errors: list[dict[str, str]], code: int = status.HTTP_400_BAD_REQUEST
+) -> Response:
     """A 4xx answer in the house shape: `{"errors": [{"field", "message"}]}`."""
     return Response({"errors": errors}, status=code)

@@ -17,8 +17,18 @@ PORT = os.environ.get("SENTIER_PORT", "8000")
 
 PROCESSES = {
     "web": [sys.executable, "manage.py", "runserver", f"{HOST}:{PORT}", "--noreload"],
-    "worker": [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel=INFO",
-               "--concurrency=2", "--without-gossip", "--without-mingle"],
+    "worker": [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "config",
+        "worker",
+        "--loglevel=INFO",
+        "--concurrency=2",
+        "--without-gossip",
+        "--without-mingle",
+    ],
     "beat": [sys.executable, "-m", "celery", "-A", "config", "beat", "--loglevel=INFO"],
 }
 COLOURS = {"web": "\033[36m", "worker": "\033[33m", "beat": "\033[35m"}
@@ -36,15 +46,21 @@ def main() -> int:
     children: dict[str, subprocess.Popen] = {}
     for name, cmd in PROCESSES.items():
         proc = subprocess.Popen(
-            cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            cmd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
             start_new_session=True,  # Ctrl-C reaches us; we stop the children in order
         )
         children[name] = proc
         threading.Thread(target=_pump, args=(name, proc), daemon=True).start()
     user = os.environ.get("SENTIER_ADMIN_USERNAME", "admin")
     password = os.environ.get("SENTIER_ADMIN_PASSWORD", "sentier-demo")
-    print(f"\n  Sentier is starting on http://{HOST}:{PORT}/  — log in as {user} / {password}"
-          "\n  (Ctrl-C stops web, worker and beat)\n", flush=True)
+    print(
+        f"\n  Sentier is starting on http://{HOST}:{PORT}/  — log in as {user} / {password}"
+        "\n  (Ctrl-C stops web, worker and beat)\n",
+        flush=True,
+    )
     stopping = False
 
     def stop(*_: object) -> None:

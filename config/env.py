@@ -41,4 +41,6 @@ def email_settings(url: str) -> dict[str, object]:
             "EMAIL_HOST_PASSWORD": unquote(parsed.password or ""),
             "EMAIL_USE_SSL": scheme == "smtps",
         }
-    raise ValueError(f"EMAIL_URL: unsupported scheme {scheme!r} (use smtp://, console://, locmem://)")
+    raise ValueError(
+        f"EMAIL_URL: unsupported scheme {scheme!r} (use smtp://, console://, locmem://)"
+    )
