@@ -360,7 +360,7 @@ def member_id_quantiles(rule: Any, parts: int) -> list[int]:
     )
     if sampled != member_sql:
         count, bounds = sql.fetch(quantiles.format(sampled), [fractions, *params])[0]
-        if count * 20 > EXACT_QUANTILES_UP_TO:
+        if count >= 1_000 and count * 20 > EXACT_QUANTILES_UP_TO:  # enough to trust
             return [int(b) for b in bounds]
     count, bounds = sql.fetch(quantiles.format(member_sql), [fractions, *params])[0]
     return [int(b) for b in bounds or []]

@@ -7,6 +7,8 @@ from typing import Any
 
 from django.db.models import Count, Q
 
+from journeys.engine.walker import PARKED_STATES, has_open_step
+
 
 def profile_runs(*, profile_id: int, limit: int = 20) -> list[dict[str, Any]]:
     """The profile's latest runs, newest first, each with its steps in order."""
@@ -54,18 +56,15 @@ def run_summary(run: Any, steps: list[Any]) -> dict[str, Any]:
     }
 
 
-PARKED_STATES = ("waiting", "listening", "awaiting")
-
-
 def _parked_step(run: Any) -> list[dict[str, Any]]:
     """A run parked at a node has no step row for it until it leaves (engine/walker.py): the
     open step comes from the run (node, since `updated_at`)."""
-    if run.status != "active" or run.state not in PARKED_STATES:
-        return []
     node = next(
         (n for n in (run.version.definition or {}).get("nodes", []) if n.get("id") == run.node),
         {},
     )
+    if run.status != "active" or not has_open_step(run.state, node.get("type", "")):
+        return []
     return [
         {
             "node": run.node,
@@ -78,14 +77,23 @@ def _parked_step(run: Any) -> list[dict[str, Any]]:
     ]
 
 
-def parked_per_node(runs: Any) -> dict[str, int]:
-    """Active runs per node they are parked at (their open steps), from a Run queryset."""
-    return dict(
+def parked_per_node(runs: Any, definitions: dict[int, dict]) -> dict[str, int]:
+    """Runs per node with their step still open (parked there, `has_open_step`), from a Run
+    queryset (one grouped query) and the definitions of its versions by id."""
+    counts: dict[str, int] = {}
+    for version_id, node, state, count in (
         runs.filter(status="active", state__in=PARKED_STATES)
-        .values("node")
+        .values("version_id", "node", "state")
         .annotate(n=Count("id"))
-        .values_list("node", "n")
-    )
+        .values_list("version_id", "node", "state", "n")
+    ):
+        if has_open_step(state, node_types(definitions.get(version_id)).get(node, "")):
+            counts[node] = counts.get(node, 0) + count
+    return counts
+
+
+def node_types(definition: dict[str, Any] | None) -> dict[str, str]:
+    return {n.get("id"): n.get("type", "") for n in (definition or {}).get("nodes", [])}
 
 
 def _entry_step(run: Any, steps: list[Any]) -> list[dict[str, Any]]:
@@ -156,15 +164,14 @@ def version_counts(*, version_id: int, is_test: bool = False) -> dict[str, Any]:
             "exited": row["exited"],
             "errors": row["errors"],
         }
-    parked = parked_per_node(Run.objects.filter(version_id=version_id, is_test=is_test))
-    for node, count in parked.items():
-        figures = nodes.setdefault(node, {"entered": 0, "exited": 0, "errors": 0})
-        figures["entered"] += count
     from journeys.models import JourneyVersion
 
-    entry = _entry_node(
-        JourneyVersion.objects.values_list("definition", flat=True).get(pk=version_id)
-    )
+    definition = JourneyVersion.objects.values_list("definition", flat=True).get(pk=version_id)
+    runs_of_version = Run.objects.filter(version_id=version_id, is_test=is_test)
+    for node, count in parked_per_node(runs_of_version, {version_id: definition}).items():
+        figures = nodes.setdefault(node, {"entered": 0, "exited": 0, "errors": 0})
+        figures["entered"] += count
+    entry = _entry_node(definition)
     if entry is not None and entry["id"] not in nodes:  # left at once: counted from the runs
         nodes[entry["id"]] = {"entered": runs["entered"], "exited": runs["entered"], "errors": 0}
     discarded = sum(

@@ -254,9 +254,9 @@ def win_races(
             since={run_id: sql.read_datetime(arrived) for run_id, _, _, arrived in claimed},
         )
         if state == "awaiting":  # the run waited at the winner itself: its step closes
-            walk.close_step(at, rows, "default")
+            walk.close_step(at, rows, "default", state=state)
         else:
-            walk.close_step(at, rows, winner.id)
+            walk.close_step(at, rows, winner.id, state=state)
             walk.step(winner, rows, outcome="default")
         walk.leave(winner, "default", rows)
         walk.flush()

@@ -124,12 +124,12 @@ def _expire(walk: Walk, node_id: str, kind: str, runs: list[RunRow]) -> None:
         walk.finish(node_id, runs, "error", error=f"node {node_id!r} is not in the journey")
         return
     if kind == "wait":
-        walk.close_step(node_id, runs, "default")
+        walk.close_step(node_id, runs, "default", state="waiting")
         walk.leave(node, "default", runs)
         return
     state = STATE_OF_KIND[kind]
     timeout = plan.race_timeout(node_id, state)
-    walk.close_step(node_id, runs, "timeout")
+    walk.close_step(node_id, runs, "timeout", state=state)
     if state == "awaiting" and timeout is not None:  # waited at the event/reaction itself
         walk.leave(timeout[0], "timeout", runs)
         return
@@ -205,7 +205,10 @@ def exit_runs(
             f"INSERT INTO {step_t} (run_id, version_id, node, node_type, entered_at, left_at, outcome, error) "
             f"SELECT r.id, r.version_id, r.node, COALESCE({sql.definition_node_type('v.definition', 'r.node')}, ''), "
             f"r.updated_at, %s, %s, '' FROM {run_t} r JOIN {version_t} v ON v.id = r.version_id "
-            f"WHERE r.id IN ({selected}) AND r.state IN ('waiting', 'listening', 'awaiting')",
+            f"WHERE r.id IN ({selected}) AND r.state IN ('waiting', 'listening', 'awaiting') "
+            # listening at an event/reaction: a race it won, its step already written
+            f"AND NOT (r.state = 'listening' AND COALESCE({sql.definition_node_type('v.definition', 'r.node')}, '') "
+            "IN ('event', 'reaction'))",
             [now, reason, *params],
         )
         return sql.execute(

@@ -16,7 +16,8 @@ state it expected (a timer, an event, a reaction). `Walk` then takes them node b
 A run parked at a node (waiting, listening, awaiting) has no open step row: the run is its
 record (`node`, since `updated_at`; `history` shows it as the open step). Its step is written
 once, closed, when it leaves (`close_step`): a move costs an insert instead of an insert when
-it parks plus an update when it leaves.
+it parks plus an update when it leaves. (A run listening at an event or reaction it won has
+that step written already: `has_open_step`.)
 
 Side effects (messages, custom actions) are written by the runners in the same transaction,
 each with a unique key, so replaying a batch after a crash never doubles them.
@@ -41,6 +42,15 @@ logger = logging.getLogger(__name__)
 WAIT = "@wait"  # runner result: the runs park here until their wait timer
 END = "@end"  # runner result: the path ends here (end activity)
 MAX_DEPTH = 200  # a definition has at most 50 nodes and no cycles; this guards a broken one
+
+
+PARKED_STATES = ("waiting", "listening", "awaiting")
+
+
+def has_open_step(state: str, node_type: str) -> bool:
+    """Whether a run parked in `state` at a node of `node_type` has a step still to write: yes,
+    unless it listens at an event or reaction — a race it won, whose step is written."""
+    return state in PARKED_STATES and not (state == "listening" and node_type in LISTENING_TYPES)
 
 
 @dataclass(frozen=True)
@@ -78,9 +88,7 @@ class Walk:
         self.now = now
         self._contexts = contexts if contexts is not None else {}
         self._shared_context = shared_context
-        self._steps: dict[tuple, list[int]] = defaultdict(
-            list
-        )  # (node, type, left, outcome, error)
+        self._steps: dict[tuple, list[int]] = defaultdict(list)  # (node, type, outcome, error)
         self._since = since or {}
         self._close_steps: dict[tuple[str, str], list[int]] = defaultdict(list)  # (node, outcome)
         self._timers: dict[tuple[str, str, dt.datetime], list[int]] = defaultdict(list)
@@ -201,16 +209,18 @@ class Walk:
         node: Node,
         runs: list[RunRow],
         *,
-        left: bool = True,
         outcome: str = "",
         error: str = "",
     ) -> None:
-        self._steps[(node.id, node.type, left, outcome, error)].extend(run.id for run in runs)
+        self._steps[(node.id, node.type, outcome, error)].extend(run.id for run in runs)
 
-    def close_step(self, node_id: str, runs: list[RunRow], outcome: str) -> None:
-        """The step of `node_id`, where the runs were parked (since `since`), left now by
-        `outcome`."""
-        self._close_steps[(node_id, outcome)].extend(run.id for run in runs)
+    def close_step(self, node_id: str, runs: list[RunRow], outcome: str, *, state: str) -> None:
+        """The step of `node_id`, where the runs were parked in `state` (since `since`), left
+        now by `outcome`. An event or reaction the runs listen at is a race they won: its
+        step was written then (`has_open_step`)."""
+        node = self.plan.nodes.get(node_id)
+        if has_open_step(state, node.type if node else ""):
+            self._close_steps[(node_id, outcome)].extend(run.id for run in runs)
 
     def timer(self, node_id: str, kind: str, due_at: dt.datetime, runs: list[RunRow]) -> None:
         self._timers[(node_id, kind, due_at)].extend(run.id for run in runs)
@@ -245,7 +255,7 @@ class Walk:
                     ),
                 ],
             )
-        for (node_id, node_type, left, outcome, error), ids in self._steps.items():
+        for (node_id, node_type, outcome, error), ids in self._steps.items():
             sql.execute(
                 f"INSERT INTO {step_t} (run_id, version_id, node, node_type, entered_at, left_at, outcome, error) "
                 f"SELECT ids.id, %s, %s, %s, %s, %s, %s, %s FROM {sql.ids_table()}",
@@ -254,7 +264,7 @@ class Walk:
                     node_id,
                     node_type,
                     self.now,
-                    self.now if left else None,
+                    self.now,
                     outcome,
                     error,
                     sql.ids_param(ids),

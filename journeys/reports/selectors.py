@@ -16,7 +16,8 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import Trunc
 from django.utils import timezone
 
-from journeys.engine.history import PARKED_STATES
+from journeys.engine.history import node_types
+from journeys.engine.walker import has_open_step
 from journeys.models import (
     EntryDiscard,
     Journey,
@@ -129,21 +130,23 @@ def journey_report(*, version_ids: Sequence[int], is_test: bool = False) -> Repo
 
 def _runs_per_node(report: Report, ids: list[int], runs) -> None:
     """What has no step row comes from the runs (one grouped query): the runs parked at a node
-    (their open steps) and the entry activity, left as it is entered (its figures are the
-    runs' entries, under each version's entry node id)."""
+    with their step still open (`has_open_step`) and the entry activity, left as it is entered
+    (its figures are the runs' entries, under each version's entry node id)."""
     from journeys.validation import definition_entry
 
+    definitions = dict(JourneyVersion.objects.filter(pk__in=ids).values_list("pk", "definition"))
+    types = {version_id: node_types(definition) for version_id, definition in definitions.items()}
     per_version: dict[int, int] = {}
-    for row in runs.values("version_id", "node").annotate(
-        n=Count("id"), parked=Count("id", filter=Q(status="active", state__in=PARKED_STATES))
+    for row in runs.values("version_id", "node", "state").annotate(
+        n=Count("id"), parked=Count("id", filter=Q(status="active"))
     ):
-        per_version[row["version_id"]] = per_version.get(row["version_id"], 0) + row["n"]
-        if row["parked"]:
-            report.nodes.setdefault(row["node"], NodeFigures()).entered += row["parked"]
+        version_id, node = row["version_id"], row["node"]
+        per_version[version_id] = per_version.get(version_id, 0) + row["n"]
+        node_type = types.get(version_id, {}).get(node, "")
+        if row["parked"] and has_open_step(row["state"], node_type):
+            report.nodes.setdefault(node, NodeFigures()).entered += row["parked"]
     with_steps = set(report.nodes)
-    for version_id, definition in JourneyVersion.objects.filter(pk__in=ids).values_list(
-        "pk", "definition"
-    ):
+    for version_id, definition in definitions.items():
         entry = definition_entry(definition or {})
         if entry is None or entry["id"] in with_steps:
             continue

@@ -531,13 +531,14 @@ def test_shard_bounds_of_a_large_audience_come_from_a_sample(monkeypatch):
     from django.db import connection
 
     monkeypatch.setattr(entries, "EXACT_QUANTILES_UP_TO", 0)  # as above a million members
-    with connection.cursor() as cursor:  # 40,000 profiles, every other one in Atlanta
+    # 100,000 profiles, every other one in Atlanta: a 5 % sample of the pages holds thousands
+    with connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO audiences_profile (first_name, last_name, city, birth_year, timezone, "
             "attributes, phone, push_tokens, consent_email, consent_push, consent_sms, is_test, "
             "created_at, updated_at) SELECT '', '', CASE WHEN g % 2 = 0 THEN 'Atlanta' ELSE "
             "'Boston' END, 1990, '', '{}', '', '[]', true, false, false, false, now(), now() "
-            "FROM generate_series(1, 40000) AS g"
+            "FROM generate_series(1, 100000) AS g"
         )
     rule = {"field": "city", "op": "eq", "value": "Atlanta"}
     atlanta = sorted(Profile.objects.filter(city="Atlanta").values_list("id", flat=True))

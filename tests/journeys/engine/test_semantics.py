@@ -98,6 +98,9 @@ def test_seed_paths_reaction_timeout_and_purchase(seed):
             ("email_opened", "listening"),
             ("push_opened", "listening"),
         }
+    # listening for the purchase at the reaction she won: that step is written, not open
+    steps = [(s["node"], s["outcome"]) for s in profile_runs(profile_id=ana.id)[0]["steps"]]
+    assert steps == [("start", "default"), ("first", "email_opened"), ("email_opened", "default")]
     # one day later: only Cid gets the reminder
     later = timezone.now() + dt.timedelta(days=1, minutes=1)
     assert timers.timers_sweep(now=later) == 1  # Ana's and Bob's timeouts were cancelled
@@ -123,6 +126,11 @@ def test_seed_paths_reaction_timeout_and_purchase(seed):
         "thanks",
     ]
     assert history["steps"][1]["outcome"] == "timeout"
+    ana_steps = [s["node"] for s in profile_runs(profile_id=ana.id)[0]["steps"]]
+    assert ana_steps == ["start", "first", "email_opened", "purchase", "thanks"]
+    figures = version_counts(version_id=version.id)["nodes"]
+    assert (figures["email_opened"]["entered"], figures["email_opened"]["exited"]) == (2, 2)
+    assert (figures["first"]["entered"], figures["first"]["exited"]) == (3, 3)
 
 
 def test_cancelled_timeouts_are_not_fired(seed):
