@@ -31,6 +31,7 @@ from django.db import connection, connections
 from django.utils import timezone
 
 from benchmarks.data import ensure_profiles
+from config.celery import worker_command
 from journeys.demo import seed_definition
 
 PROFILES = 1_000_000
@@ -207,21 +208,7 @@ def _start_worker() -> subprocess.Popen:
     log = open(log_path, "w")  # noqa: SIM115 - closed with the process
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings.test", PYTHONUNBUFFERED="1")
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "-Q",
-            "engine",
-            "--concurrency=2",
-            "--loglevel=INFO",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ],
+        worker_command(queues="engine", concurrency=2),
         cwd=root,
         env=env,
         stdout=log,

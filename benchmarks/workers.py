@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import time
 from pathlib import Path
+
+from config.celery import worker_command
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -21,18 +22,7 @@ def start_worker(*, env: dict[str, str], log_name: str) -> subprocess.Popen:
     full_env = dict(os.environ) | {"PYTHONUNBUFFERED": "1"} | env
     log = open(log_path, "w")  # noqa: SIM115 - closed with the process
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--loglevel=INFO",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ],
+        worker_command(),
         cwd=ROOT,
         env=full_env,
         stdout=log,

@@ -12,23 +12,14 @@ import sys
 import threading
 import time
 
+from config.celery import worker_command
+
 HOST = os.environ.get("SENTIER_HOST", "127.0.0.1")
 PORT = os.environ.get("SENTIER_PORT", "8000")
 
 PROCESSES = {
     "web": [sys.executable, "manage.py", "runserver", f"{HOST}:{PORT}", "--noreload"],
-    "worker": [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "config",
-        "worker",
-        "--loglevel=INFO",
-        "--concurrency=2",
-        "--without-gossip",
-        "--without-mingle",
-    ],
+    "worker": worker_command(concurrency=2, heartbeat=True),
     "beat": [sys.executable, "-m", "celery", "-A", "config", "beat", "--loglevel=INFO"],
 }
 COLOURS = {"web": "\033[36m", "worker": "\033[33m", "beat": "\033[35m"}

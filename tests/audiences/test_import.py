@@ -144,7 +144,7 @@ def test_large_upload_runs_in_a_worker_with_progress(celery_worker, logged_clien
     upload = SimpleUploadedFile("big.csv", f"email,first_name,birth_year\n{rows}".encode())
     response = logged_client.post("/profiles/import/", {"file": upload})
     job = ImportJob.objects.get()
-    assert job.status == "queued"
+    assert job.status in ("queued", "running")  # the worker may have picked it up already
     page = logged_client.get(response["Location"]).content.decode()
     assert 'hx-trigger="every 1s"' in page and 'role="progressbar"' in page
 

@@ -10,6 +10,7 @@ import tempfile
 import time
 from collections.abc import Callable
 
+from config.celery import worker_command
 from tests.conftest import ROOT, _worker_env
 
 
@@ -79,21 +80,7 @@ def start_engine_worker(
     log_path = log_dir / f"{log_name}.log"
     log = open(log_path, "w")  # noqa: SIM115 - closed with the process
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "-Q",
-            "engine",
-            "--loglevel=INFO",
-            f"--concurrency={concurrency}",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ],
+        worker_command(queues="engine", concurrency=concurrency),
         cwd=ROOT,
         env=_worker_env() | (extra_env or {}),
         stdout=log,
