@@ -16,8 +16,8 @@ from django.db.models import Q
 from django.urls import reverse
 
 from audiences.usage import Usage
-from journeys import activities
-from journeys.event_usage import USING_STATUSES
+from journeys.event_usage import USING_STATUSES, version_label
+from journeys.references import definition_references
 
 
 def journeys_using_audiences(audience_ids: Collection[int]) -> dict[int, list[Usage]]:
@@ -41,25 +41,18 @@ def journeys_using_audiences(audience_ids: Collection[int]) -> dict[int, list[Us
     for version in versions.only("number", "status", "definition", "journey__name"):
         used = set(read_by_version.get(version.pk, ()))
         if version.status in USING_STATUSES:
-            used |= {id_by_ref[r] for r in _audience_refs(version.definition) if r in id_by_ref}
+            refs = definition_references(version.definition).audiences
+            used |= {id_by_ref[r] for r in refs if _is_ref(r) and r in id_by_ref}
         for audience_id in sorted(used):
             found.setdefault(audience_id, []).append(
                 Usage(
-                    label=f"Journey “{version.journey.name}” (v{version.number}, {version.status})",
+                    label=version_label(version),
                     url=reverse("journeys:canvas", args=[version.journey_id]),
                 )
             )
     return found
 
 
-def _audience_refs(definition: dict) -> set[Any]:
-    refs: set[Any] = set()
-    for node in (definition or {}).get("nodes", []):
-        activity = activities.REGISTRY.get(node.get("type"))
-        if activity is not None and isinstance(node.get("config"), dict):
-            refs |= {
-                ref
-                for ref in activity.references(node["config"]).audiences
-                if isinstance(ref, str | int) and not isinstance(ref, bool)
-            }
-    return refs
+def _is_ref(ref: Any) -> bool:
+    """An audience id or name (a malformed draft may hold anything else)."""
+    return isinstance(ref, str | int) and not isinstance(ref, bool)

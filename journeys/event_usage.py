@@ -13,7 +13,7 @@ from collections.abc import Collection
 from django.urls import reverse
 
 from events.usage import Usage
-from journeys import activities
+from journeys.references import definition_references
 
 LIVE_STATUSES = ("live", "closed")
 USING_STATUSES = ("draft", "test", "live", "closed")
@@ -32,10 +32,11 @@ def journeys_using(configuration_ids: Collection[int]) -> dict[int, list[Usage]]
         return found
     versions = JourneyVersion.objects.filter(status__in=USING_STATUSES).select_related("journey")
     for version in versions.only("number", "status", "definition", "journey__name"):
-        for name in _event_names(version.definition) & id_by_name.keys():
+        names = definition_references(version.definition).events
+        for name in names & id_by_name.keys():
             found.setdefault(id_by_name[name], []).append(
                 Usage(
-                    label=f"Journey “{version.journey.name}” (v{version.number}, {version.status})",
+                    label=version_label(version),
                     live=version.status in LIVE_STATUSES,
                     url=reverse("journeys:canvas", args=[version.journey_id]),
                 )
@@ -43,10 +44,6 @@ def journeys_using(configuration_ids: Collection[int]) -> dict[int, list[Usage]]
     return found
 
 
-def _event_names(definition: dict) -> set[str]:
-    names: set[str] = set()
-    for node in (definition or {}).get("nodes", []):
-        activity = activities.REGISTRY.get(node.get("type"))
-        if activity is not None and isinstance(node.get("config"), dict):
-            names |= activity.references(node["config"]).events
-    return names
+def version_label(version) -> str:
+    """How a usage names a journey version: Journey “Welcome” (v3, live)."""
+    return f"Journey “{version.journey.name}” (v{version.number}, {version.status})"

@@ -15,7 +15,26 @@ from django.db.models import Q
 
 from audiences.rules import PROFILE_FIELDS, FieldSpec
 
+from . import activities
 from .activities import Names, References
+
+
+def definition_references(definition: dict[str, Any] | None) -> References:
+    """Everything the nodes name, merged, to resolve in one query per kind."""
+    refs = References()
+    for node in (definition or {}).get("nodes") or []:
+        config = node.get("config")
+        try:
+            found = activities.get(node["type"]).references(
+                config if isinstance(config, dict) else {}
+            )
+        except KeyError:
+            continue
+        refs.audiences |= found.audiences
+        refs.events |= found.events
+        refs.actions |= found.actions
+        refs.journeys |= found.journeys
+    return refs
 
 
 def _split(refs: set[Any]) -> tuple[set[int], set[str]]:

@@ -18,9 +18,9 @@ from typing import Any
 from urllib.parse import quote
 
 from journeys import activities
-from journeys.activities import Activity, Problem, References
+from journeys.activities import Activity, Problem
 from journeys.models import Journey, JourneyVersion, VersionStatus
-from journeys.references import Resolved, resolve
+from journeys.references import Resolved, definition_references, resolve
 from journeys.selectors import version_report
 from journeys.services import PERMISSION_REASON, can_publish
 from journeys.validation import Report
@@ -141,21 +141,6 @@ class CanvasState:
 
     def card(self, node_id: str) -> NodeCard | None:
         return next((c for c in self.cards if c.id == node_id), None)
-
-
-def definition_references(definition: dict[str, Any]) -> References:
-    """Everything the nodes name, merged, to resolve in one query per kind."""
-    refs = References()
-    for node in definition.get("nodes") or []:
-        try:
-            found = activities.get(node["type"]).references(node.get("config") or {})
-        except KeyError:
-            continue
-        refs.audiences |= found.audiences
-        refs.events |= found.events
-        refs.actions |= found.actions
-        refs.journeys |= found.journeys
-    return refs
 
 
 def _ports_of(node: dict[str, Any]) -> list[tuple[str, str]]:

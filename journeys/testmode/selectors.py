@@ -211,8 +211,8 @@ class RunLog:
 def node_titles(version: JourneyVersion) -> dict[str, str]:
     """Each node's name as its canvas card shows it: its label, else what its settings say
     ("Email + Push · Welcome…"), else its activity's label. One query per kind of reference."""
-    from journeys.canvas.presenter import definition_references, readable
-    from journeys.references import resolve
+    from journeys.canvas.presenter import readable
+    from journeys.references import definition_references, resolve
 
     definition = version.definition or {}
     names = resolve(definition_references(definition))
